@@ -1,0 +1,166 @@
+"""Grid search: every combination of the listed values, in W&B's order.
+
+A grid is the cartesian product of each parameter's values.  W&B fixes the
+order, and so do we:
+
+1. Parameters are sorted by name at each level of nesting, depth first
+   (``a``, ``b.x``, ``b.y``, ``c``), and the product varies the *first* name
+   slowest, like nested ``for`` loops written in that order.
+2. ``int_uniform`` contributes ``min .. max`` inclusive; ``q_uniform``
+   contributes ``min, min + q, ...`` strictly below ``max``; a constant is in
+   every point and is not part of the product.
+3. Duplicate values collapse.  Values compare *as values*: ``1.0`` equals
+   ``1``, key order in a dict does not matter, but ``True`` stays distinct from
+   ``1`` (see :func:`value_key`).  A collapsed value keeps the place of its
+   first occurrence and is proposed as written in its last (W&B's quirk).
+4. A point is *seen* once any run in the sweep has it, whatever that run's
+   state; the next run takes the first unseen point, and when every point is
+   seen the grid is done.
+
+Beyond W&B, ``retry_failed=N`` lets a point whose every run failed or
+crashed be tried up to N more times.
+
+>>> from .sweepconfig import parse_config
+>>> cfg = parse_config({"method": "grid", "parameters": {
+...     "b": {"values": [1, 2]}, "a": {"values": ["x", "y"]}, "c": {"value": 0}}})
+>>> [p for p in points(cfg)]
+[{('a',): 'x', ('b',): 1}, {('a',): 'x', ('b',): 2}, {('a',): 'y', ('b',): 1}, {('a',): 'y', ('b',): 2}]
+>>> from .runs import Run
+>>> next_point(cfg, [Run("r0", "finished", {"a": "x", "b": 1, "c": 0})])
+{'a': 'x', 'b': 2, 'c': 0}
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from .distributions import grid_values
+
+__all__ = ["value_key", "points", "size", "next_point", "FAILED_STATES"]
+
+#: States that ``retry_failed`` treats as "did not really run".
+FAILED_STATES = ("failed", "crashed")
+
+_MISSING = object()
+
+
+def value_key(value: Any) -> Any:
+    """A hashable key under which equal parameter values are equal.
+
+    >>> value_key(1) == value_key(1.0), value_key(True) == value_key(1)
+    (True, False)
+    >>> value_key({"a": 1, "b": [2]}) == value_key({"b": [2.0], "a": 1})
+    True
+    """
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float):
+            if math.isnan(value):
+                return ("nan",)
+            if value.is_integer():
+                return ("n", int(value))
+        return ("n", value)
+    if value is None:
+        return ("z",)
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, (list, tuple)):
+        return ("l",) + tuple(value_key(v) for v in value)
+    if isinstance(value, dict):
+        return ("d",) + tuple(sorted((str(k), value_key(v)) for k, v in value.items()))
+    return ("o", repr(value))
+
+
+def _axes(sweep: Any) -> Tuple[List[Tuple[str, ...]], List[List[Any]], Dict[Tuple[str, ...], Any]]:
+    """The searched paths, their de-duplicated values, and the constants."""
+    paths: List[Tuple[str, ...]] = []
+    axes: List[List[Any]] = []
+    constants: Dict[Tuple[str, ...], Any] = {}
+    for param in sweep.params:
+        if param.distribution == "constant":
+            constants[param.path] = param.value
+            continue
+        # W&B's order is that of each value's first occurrence, and the value it
+        # proposes is the last of the equal ones ([2.0, 2] proposes 2).
+        slot: Dict[Any, int] = {}
+        values = []
+        for v in grid_values(param):
+            k = value_key(v)
+            if k in slot:
+                values[slot[k]] = v
+            else:
+                slot[k] = len(values)
+                values.append(v)
+        paths.append(param.path)
+        axes.append(values)
+    return paths, axes, constants
+
+
+def points(sweep: Any) -> Iterator[Dict[Tuple[str, ...], Any]]:
+    """Every grid point in order, as ``{path: value}`` for the searched parameters."""
+    paths, axes, _ = _axes(sweep)
+    for combo in itertools.product(*axes):
+        yield dict(zip(paths, combo))
+
+
+def size(sweep: Any) -> int:
+    """How many points the grid has."""
+    _, axes, _ = _axes(sweep)
+    n = 1
+    for values in axes:
+        n *= len(values)
+    return n
+
+
+def lookup(config: Dict[str, Any], path: Sequence[str]) -> Any:
+    """The value at ``path`` in a nested config, or a private marker when absent."""
+    node: Any = config
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return _MISSING
+        node = node[key]
+    return node
+
+
+def next_point(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Optional[Dict[str, Any]]:
+    """The config of the first point no run has taken yet, or ``None`` when the grid is done.
+
+    Args:
+        sweep: a :class:`~.config.SweepConfig` with ``method: grid``.
+        runs: every run of the sweep so far (any state).
+        retry_failed: how many extra attempts a point gets when all its runs
+            failed or crashed (0: W&B's rule, every run counts).
+    """
+    paths, axes, constants = _axes(sweep)
+    taken: Dict[tuple, int] = {}  # point key -> 0 if settled, else number of failed attempts
+    for run in runs:
+        keys = []
+        for path in paths:
+            value = lookup(run.config, path)
+            if value is _MISSING:
+                break
+            keys.append(value_key(value))
+        else:
+            key = tuple(keys)
+            if retry_failed and run.state in FAILED_STATES:
+                if taken.get(key, 1) != 0:
+                    taken[key] = taken.get(key, 0) + 1
+            else:
+                taken[key] = 0
+    key_axes = [[value_key(v) for v in values] for values in axes]
+    for index_combo in itertools.product(*[range(len(v)) for v in axes]):
+        key = tuple(key_axes[i][j] for i, j in enumerate(index_combo))
+        if key in taken and (taken[key] == 0 or taken[key] > retry_failed):
+            continue
+        flat = dict(constants)
+        for i, j in enumerate(index_combo):
+            flat[paths[i]] = axes[i][j]
+        return sweep.nest(_ordered(sweep, flat))
+    return None
+
+
+def _ordered(sweep: Any, flat: Dict[Tuple[str, ...], Any]) -> Dict[Tuple[str, ...], Any]:
+    return {p.path: flat[p.path] for p in sweep.params if p.path in flat}

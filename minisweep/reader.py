@@ -1,0 +1,144 @@
+"""Reading a sweep config from wherever the user keeps it.
+
+``wandb.sweep`` takes a dict or a function returning one; ``wandb sweep``
+takes a YAML file.  :func:`read_config` takes all of those and a few more,
+and returns the plain mapping, exactly as it was written:
+
+- a ``dict`` (copied, so later edits do not leak in) or a callable returning one;
+- a path (``str`` or :class:`os.PathLike`) to a ``.yaml`` / ``.yml``, ``.json``
+  or ``.toml`` file;
+- YAML or JSON text.
+
+YAML goes through minisweep's own safe reader (:mod:`.yamlreader`), which
+resolves scalars as PyYAML's ``safe_load`` does.  JSON goes through the
+standard library.  TOML needs :mod:`tomllib` (Python 3.11+).
+
+>>> read_config('method: grid\\nparameters: {a: {values: [1, 2]}}')
+{'method': 'grid', 'parameters': {'a': {'values': [1, 2]}}}
+>>> read_config(lambda: {"method": "random", "parameters": {"x": {"value": 1}}})["method"]
+'random'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Dict, Optional, Tuple
+
+from .errors import ConfigError
+
+__all__ = ["read_config"]
+
+_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+
+
+def read_config(source: Any) -> Dict[str, Any]:
+    """Read a sweep config and return it as a plain mapping (not yet validated).
+
+    Raises:
+        ConfigError: the file is missing or cannot be parsed (naming the line
+            and column), or the source is not a config at all.
+    """
+    return read_config_with_positions(source)[0]
+
+
+def read_config_with_positions(source: Any) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], Optional[str]]:
+    """Like :func:`read_config`, also returning key positions and the file name.
+
+    The positions map key paths (tuples) to (line, column), when the source is
+    text; the validator uses them to put line numbers on its messages.
+    """
+    from .sweepconfig import SweepConfig
+
+    if isinstance(source, SweepConfig):
+        return source.to_dict(), None, source.source
+    if isinstance(source, dict):
+        import copy
+
+        return copy.deepcopy(source), None, None
+    if isinstance(source, bytes):
+        source = source.decode("utf-8")
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
+        return _read_file(os.fspath(source))
+    if isinstance(source, str):
+        return _parse_text(source, None, None)
+    if callable(source):
+        try:
+            value = source()
+        except ConfigError:
+            raise
+        if not isinstance(value, dict):
+            raise ConfigError("the config function returned %s, not a dict" % type(value).__name__)
+        return read_config_with_positions(value)
+    raise ConfigError("a sweep config must be a dict, a function returning one, a file path, "
+                      "or YAML/JSON text; got %s" % type(source).__name__)
+
+
+def _looks_like_path(text: str) -> bool:
+    if "\n" in text or not text.strip():
+        return False
+    if text.lower().endswith(_SUFFIXES):
+        return True
+    return os.path.isfile(text)
+
+
+def _read_file(path: str) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], str]:
+    name = path
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise ConfigError("no such file: %s" % path) from None
+    except IsADirectoryError:
+        raise ConfigError("%s is a directory, not a config file" % path) from None
+    except OSError as exc:
+        raise ConfigError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".toml":
+        return _parse_toml(data, name), None, name
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text (byte %d)" % exc.start, source=name) from None
+    if not text.strip():
+        raise ConfigError("the file is empty", source=name)
+    kind = "json" if suffix == ".json" else "yaml" if suffix in (".yaml", ".yml") else None
+    return _parse_text(text, kind, name)
+
+
+def _parse_text(text: str, kind: Optional[str], name: Optional[str]):
+    from . import yamlreader
+
+    if kind is None:
+        kind = "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "yaml"
+    if kind == "json":
+        import json
+
+        try:
+            value = json.loads(text.lstrip("\ufeff"))
+        except json.JSONDecodeError as exc:
+            raise ConfigError("invalid JSON: %s" % exc.msg, line=exc.lineno, column=exc.colno,
+                              source=name) from None
+        positions: Dict[tuple, Tuple[int, int]] = {}
+        try:  # JSON is nearly YAML: borrow the YAML reader's key positions for messages
+            yamlreader.load(text, positions=positions)
+        except ConfigError:
+            positions = {}
+        return value, positions, name
+    positions = {}
+    value = yamlreader.load(text, source=name, positions=positions)
+    return value, positions, name
+
+
+def _parse_toml(data: bytes, name: str) -> Any:
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ImportError:
+        raise ConfigError("reading TOML needs Python 3.11 or newer (its tomllib module); this is Python %d.%d "
+                          "- write the config as YAML or JSON instead" % sys.version_info[:2], source=name) from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text (byte %d)" % exc.start, source=name) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("invalid TOML: %s" % exc, source=name) from None

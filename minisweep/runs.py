@@ -1,0 +1,101 @@
+"""A run: one execution of the user's function with one config.
+
+:class:`Run` is a plain record, the unit the search layer reasons about and
+the store persists.  Users can build one by hand to drive
+:func:`~.search.next_config` from their own controller.
+
+``state`` follows W&B: ``pending`` (claimed, not started), ``running``,
+``finished``, ``failed`` (the function raised), ``crashed`` (its agent died:
+its lease lapsed), ``killed`` (stopped by the user, Ctrl-C), and minisweep's
+``stopped`` (ended early by hyperband; W&B reports those as finished).
+
+>>> run = Run("r1", "finished", {"lr": 0.1}, history=[{"loss": 3.0}, {"loss": 2.5, "acc": 0.7}])
+>>> run.summary
+{'loss': 2.5, 'acc': 0.7}
+>>> run.metric_values("loss")
+[3.0, 2.5]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Optional
+
+__all__ = ["Run", "STATES", "TERMINAL_STATES", "ACTIVE_STATES"]
+
+STATES = ("pending", "running", "finished", "failed", "crashed", "killed", "stopped")
+#: States a run never leaves.
+TERMINAL_STATES = ("finished", "failed", "crashed", "killed", "stopped")
+#: States of a run that holds (or is about to hold) an agent's attention.
+ACTIVE_STATES = ("pending", "running")
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float, not a bool (W&B's test for a usable metric value)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+class Run:
+    """One run of a sweep.
+
+    Args:
+        id: the run's id, unique within the sweep.
+        state: one of :data:`STATES`.
+        config: the run's parameter values (nested dicts for nested parameters).
+        history: the logged rows, oldest first.
+        summary: the last value of each key; derived from ``history`` when not given.
+        index: the run's position in the sweep (0, 1, ...), when known.
+    """
+
+    __slots__ = ("id", "state", "config", "history", "_summary", "index", "info")
+
+    def __init__(self, id: str, state: str = "finished", config: Optional[Dict[str, Any]] = None, *,
+                 history: Optional[List[Dict[str, Any]]] = None, summary: Optional[Dict[str, Any]] = None,
+                 index: Optional[int] = None, info: Optional[Dict[str, Any]] = None) -> None:
+        if state not in STATES:
+            raise ValueError("run state %r is not one of %s" % (state, ", ".join(STATES)))
+        self.id = id
+        self.state = state
+        self.config = dict(config or {})
+        self.history = list(history or [])
+        self._summary = dict(summary) if summary is not None else None
+        self.index = index
+        self.info = dict(info or {})
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """The last logged value of each key (or the summary given explicitly)."""
+        if self._summary is not None:
+            return self._summary
+        out: Dict[str, Any] = {}
+        for row in self.history:
+            out.update(row)
+        return out
+
+    @summary.setter
+    def summary(self, value: Dict[str, Any]) -> None:
+        self._summary = dict(value)
+
+    def metric_values(self, name: str) -> List[float]:
+        """Every finite value logged for ``name``, in order: the run's iterations for hyperband."""
+        return [row[name] for row in self.history if name in row and is_number(row[name])]
+
+    def best(self, name: str, maximize: bool = False) -> Optional[float]:
+        """The best finite value of ``name`` in the history and summary, or ``None``."""
+        values = self.metric_values(name)
+        extra = self.summary.get(name) if self._summary is not None else None
+        if extra is not None and is_number(extra):
+            values.append(extra)
+        if not values:
+            return None
+        return max(values) if maximize else min(values)
+
+    def __repr__(self) -> str:
+        return "Run(%r, %r, %r)" % (self.id, self.state, self.config)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Run):
+            return NotImplemented
+        return (self.id, self.state, self.config, self.history, self.summary) == (
+            other.id, other.state, other.config, other.history, other.summary)

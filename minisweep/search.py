@@ -1,0 +1,204 @@
+"""The search layer: given a sweep and its runs, what to run next.
+
+This is minisweep's brain, and it is pure: no files, no clock, no global
+state.  Everything it knows arrives as arguments, so the agent, a user's own
+controller and a test all call it the same way:
+
+- :func:`next_config` returns the next run's config, or ``None`` when the
+  sweep has nothing left to run: the grid is exhausted, ``run_cap`` runs exist,
+  or a finished run reached ``metric.target``.
+- :func:`~.hyperband.runs_to_stop` returns the running runs hyperband would
+  stop now, each with its reason.
+
+Randomness is owned: run number *k* of a sweep with seed *s* draws from
+``random.Random`` seeded with ``(s, k)``, so a random sweep proposes the same
+configs whether one agent runs it or twenty.
+
+>>> cfg = {"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}
+>>> a = next_config(cfg, [], seed=7)
+>>> a == next_config(cfg, [], seed=7), 0.0 <= a["x"] <= 1.0
+(True, True)
+>>> next_config({"method": "grid", "run_cap": 1, "parameters": {"x": {"values": [1, 2]}}},
+...             [Run("r0", "finished", {"x": 1})]) is None
+True
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from . import distributions
+from .sweepconfig import parse_config
+from .hyperband import runs_to_stop
+from .runs import Run, is_number
+
+__all__ = ["next_config", "runs_to_stop", "rng_for", "sweep_done", "Run"]
+
+#: States W&B counts as over (for the "worst" imputation); minisweep's stopped is W&B's finished.
+_OVER = ("finished", "stopped", "failed", "crashed", "killed")
+_FINISHED = ("finished", "stopped")
+_BROKEN = ("failed", "crashed", "killed")
+
+
+def rng_for(seed: Any, index: int) -> random.Random:
+    """The random generator of run number ``index`` in a sweep seeded with ``seed``.
+
+    String seeds are hashed with SHA-512 by :mod:`random`, identically on every
+    Python version and platform.
+    """
+    if seed is None:
+        return random.Random()
+    return random.Random("minisweep:%s:%d" % (seed, index))
+
+
+def sweep_done(sweep: Any, runs: Sequence[Run]) -> Optional[str]:
+    """Why the sweep must start no new run (``run_cap``, ``metric.target``), or ``None``."""
+    sweep = parse_config(sweep)
+    if sweep.run_cap is not None and len(runs) >= sweep.run_cap:
+        return "run_cap %d reached" % sweep.run_cap
+    metric = sweep.metric
+    if metric is not None and metric.target is not None:
+        for run in runs:
+            if run.state in _FINISHED:
+                best = run.best(metric.name, metric.maximize)
+                if best is not None and (best >= metric.target if metric.maximize else best <= metric.target):
+                    return "run %s reached the target %s = %g" % (run.id, metric.name, metric.target)
+    return None
+
+
+def next_config(sweep: Any, runs: Sequence[Run], *, seed: Any = None, retry_failed: int = 0,
+                index: Optional[int] = None) -> Optional[Dict[str, Any]]:
+    """The config of the sweep's next run, or ``None`` when there is nothing left to run.
+
+    Args:
+        sweep: anything :func:`~.config.parse_config` accepts.
+        runs: every run of the sweep so far, in any state.
+        seed: the sweep's seed; with the same seed and the same runs the answer
+            is the same.  ``None`` draws fresh randomness.
+        retry_failed: grid only: extra attempts for a point whose runs all
+            failed or crashed (0 keeps W&B's rule: every run counts).
+        index: the new run's number in the sweep; defaults to ``len(runs)``.
+
+    Returns:
+        The config as a plain (nested) dict.
+    """
+    sweep = parse_config(sweep)
+    runs = list(runs)
+    if sweep_done(sweep, runs):
+        return None
+    k = len(runs) if index is None else index
+    if sweep.method == "grid":
+        from .grid import next_point
+
+        return next_point(sweep, runs, retry_failed=int(retry_failed))
+    rng = rng_for(seed, k)
+    if sweep.method == "random":
+        return sweep.nest({p.path: distributions.sample(p, rng) for p in sweep.params})
+    return _bayes(sweep, runs, rng)
+
+
+# ----------------------------------------------------------------------------- bayes
+
+
+def _dims(params: Sequence[Any]) -> List[Any]:
+    from .bayes import Dim
+
+    dims = []
+    for p in params:
+        if p.distribution in ("categorical", "categorical_w_probabilities"):
+            dims.append(Dim("cat", len(p.values)))
+        elif p.distribution == "int_uniform" and p.max - p.min + 1 <= 1000:
+            dims.append(Dim("int", p.max - p.min + 1))
+        else:
+            dims.append(Dim("real", None))
+    return dims
+
+
+def _unit_point(params: Sequence[Any], config: Dict[str, Any]) -> Optional[List[float]]:
+    from .grid import _MISSING, lookup
+
+    point = []
+    for p in params:
+        value = lookup(config, p.path)
+        if value is _MISSING:
+            return None
+        try:
+            point.append(distributions.cdf(p, value))
+        except (TypeError, ValueError):
+            return None
+    return point
+
+
+def observations(sweep: Any, runs: Sequence[Run]) -> Tuple[List[Run], List[float], List[Run]]:
+    """Runs with their objective (lower is better), and the runs still in flight.
+
+    W&B's rules: a finished run counts with the best value it logged; a
+    failed, crashed or killed run with the imputed value (``metric.impute``:
+    by default the worst value any run that is over has logged); a running run
+    is in flight, unless ``impute_while_running`` gives it a value; a pending
+    run is in flight.  ``maximize`` negates, so lower is always better.
+    """
+    metric = sweep.metric
+    name, maximize = metric.name, metric.maximize
+    worst = None
+    for run in runs:
+        if run.state in _OVER:
+            w = run.best(name, not maximize)  # the run's worst value
+            if w is not None:
+                worst = w if worst is None else (min(worst, w) if maximize else max(worst, w))
+    if worst is None:
+        worst = 0.0
+
+    def imputed(run: Run, strategy: str) -> float:
+        if strategy == "best":
+            value = run.best(name, maximize)
+            return 0.0 if value is None else value
+        if strategy == "latest":
+            values = run.metric_values(name)
+            return values[-1] if values else 0.0
+        return worst
+
+    def best_or(run: Run, strategy: str) -> float:
+        value = run.best(name, maximize)
+        return imputed(run, strategy) if value is None else value
+
+    done: List[Run] = []
+    ys: List[float] = []
+    flying: List[Run] = []
+    for run in runs:
+        if run.state in _FINISHED:
+            y = best_or(run, metric.impute)
+        elif run.state in _BROKEN:
+            y = imputed(run, metric.impute)
+        elif run.state == "running" and metric.impute_while_running != "false":
+            y = best_or(run, metric.impute_while_running)
+        else:
+            flying.append(run)
+            continue
+        if not is_number(y):
+            y = worst
+        done.append(run)
+        ys.append(-y if maximize else y)
+    return done, ys, flying
+
+
+def _bayes(sweep: Any, runs: List[Run], rng: random.Random) -> Dict[str, Any]:
+    from .bayes import suggest
+
+    searchable = [p for p in sweep.params if p.distribution != "constant"]
+    flat = {p.path: p.value for p in sweep.params if p.distribution == "constant"}
+    if searchable:
+        done, ys, flying = observations(sweep, runs)
+        X: List[List[float]] = []
+        y: List[float] = []
+        for run, value in zip(done, ys):
+            point = _unit_point(searchable, run.config)
+            if point is not None:
+                X.append(point)
+                y.append(value)
+        pending = [pt for pt in (_unit_point(searchable, r.config) for r in flying) if pt is not None]
+        u = suggest(_dims(searchable), X, y, rng, pending=pending)
+        for p, ui in zip(searchable, u):
+            flat[p.path] = distributions.ppf(p, ui)
+    return sweep.nest({p.path: flat[p.path] for p in sweep.params})
