@@ -19,7 +19,9 @@ True
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, Union
+TYPE_CHECKING = False  # typing costs import time; annotations are strings here anyway
+if TYPE_CHECKING:
+    from typing import Iterable, List, Optional, Union
 
 __all__ = [
     "MinisweepError",
