@@ -28,6 +28,11 @@ __all__ = [
     "Problem",
     "ConfigError",
     "MinisweepWarning",
+    "StoreError",
+    "SweepNotFound",
+    "RunNotFound",
+    "InvalidIdError",
+    "StateError",
 ]
 
 
@@ -144,6 +149,88 @@ class ConfigError(MinisweepError, ValueError):
 
     def __reduce__(self):  # keep the data when the exception crosses a process boundary
         return (_rebuild_config_error, ([(p.key_path, p.message, p.line, p.column, p.source) for p in self.problems],))
+
+
+class StoreError(MinisweepError, OSError):
+    """The sweep store could not read or write its files (full disk, permissions, a damaged file).
+
+    ``path`` names the file or directory involved and ``errno`` is that of the
+    underlying :class:`OSError` (``errno.ENOSPC`` for a full disk), when there
+    was one.
+    """
+
+    def __init__(self, message: str, *, path: Optional[str] = None, errno: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.filename = path
+        self.errno = errno
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):
+        return (_rebuild_store_error, (self.message, self.path, self.errno))
+
+
+class SweepNotFound(MinisweepError, LookupError):
+    """No sweep with this id exists under the store's root (in this project, when one was given)."""
+
+    def __init__(self, sweep_id: str, where: str) -> None:
+        super().__init__("sweep %r not found in %s" % (sweep_id, where))
+        self.sweep_id = sweep_id
+        self.where = where
+
+    def __reduce__(self):
+        return (SweepNotFound, (self.sweep_id, self.where))
+
+
+class RunNotFound(MinisweepError, LookupError):
+    """A run id that this store does not know, or that another agent owns."""
+
+    def __init__(self, run_id: str, message: str = "") -> None:
+        super().__init__(message or "run %r not found" % (run_id,))
+        self.run_id = run_id
+
+    def __reduce__(self):
+        return (RunNotFound, (self.run_id, str(self)))
+
+
+class InvalidIdError(MinisweepError, ValueError):
+    """A project name, sweep id or run id that is not a safe single path component.
+
+    ``kind`` says which (``"sweep id"``, ``"project"``, ``"run id"``) and
+    ``value`` holds the rejected value.
+    """
+
+    def __init__(self, kind: str, value: object) -> None:
+        super().__init__("invalid %s %r: use 1 to 64 letters, digits, '_', '.' or '-', "
+                         "starting with a letter or digit, and no '..'" % (kind, value))
+        self.kind = kind
+        self.value = value
+
+    def __reduce__(self):
+        return (InvalidIdError, (self.kind, self.value))
+
+
+class StateError(MinisweepError, ValueError):
+    """A state name that does not exist, or a transition the store refuses (finishing a run twice)."""
+
+    def __init__(self, message: str, *, state: Optional[str] = None, run_id: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.state = state
+        self.run_id = run_id
+
+    def __reduce__(self):
+        return (_rebuild_state_error, (str(self), self.state, self.run_id))
+
+
+def _rebuild_store_error(message, path, errno):
+    return StoreError(message, path=path, errno=errno)
+
+
+def _rebuild_state_error(message, state, run_id):
+    return StateError(message, state=state, run_id=run_id)
 
 
 def _rebuild_config_error(rows):
