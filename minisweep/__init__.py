@@ -1,5 +1,11 @@
 """minisweep: W&B-style hyperparameter sweeps, offline, in pure Python.
 
+``import minisweep as wandb`` runs W&B's sweep quickstart unchanged:
+``wandb.sweep(config)`` creates a sweep on disk, ``wandb.agent(sweep_id,
+function, count)`` runs it, and inside the function ``wandb.init()``,
+``wandb.config`` and ``wandb.log()`` work as they do with W&B.  Underneath,
+the search layer is pure and usable on its own:
+
 >>> import minisweep
 >>> cfg = minisweep.parse_config({"method": "grid", "parameters": {"lr": {"values": [0.1, 0.01]}}})
 >>> minisweep.next_config(cfg, [])
@@ -14,29 +20,69 @@ from .errors import ConfigError, MinisweepError, MinisweepWarning
 
 __all__ = [
     "__version__",
-    "ConfigError",
-    "MinisweepError",
-    "MinisweepWarning",
+    # the W&B workflow
+    "sweep",
+    "agent",
+    "load",
+    "init",
+    "config",
+    "log",
+    "finish",
+    "login",
+    "run",
+    "summary",
+    # the pure layers underneath
     "read_config",
     "parse_config",
-    "SweepConfig",
-    "Run",
     "next_config",
     "runs_to_stop",
+    "SweepConfig",
+    "SweepResult",
+    "Run",
+    "Config",
+    # errors
+    "MinisweepError",
+    "ConfigError",
+    "MinisweepWarning",
+    "RunStopped",
+    "AgentError",
+    "StoreError",
+    "SweepNotFound",
 ]
 
 # public name -> submodule that defines it (imported on first access, PEP 562)
 _LAZY = {
+    "sweep": "api",
+    "load": "api",
+    "SweepResult": "api",
+    "agent": "runner",
+    "AgentError": "runner",
+    "init": "session",
+    "config": "session",
+    "log": "session",
+    "finish": "session",
+    "login": "session",
+    "Config": "session",
+    "RunStopped": "session",
     "read_config": "reader",
     "parse_config": "sweepconfig",
     "SweepConfig": "sweepconfig",
     "Run": "runs",
     "next_config": "search",
     "runs_to_stop": "hyperband",
+    "StoreError": "errors",
+    "SweepNotFound": "errors",
 }
 
 
 def __getattr__(name):
+    if name in ("run", "summary"):  # change with the calling thread's run: never cached
+        from .session import current_run
+
+        current = current_run()
+        if name == "run":
+            return current
+        return current.summary if current is not None else {}
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError("module %r has no attribute %r" % (__name__, name))

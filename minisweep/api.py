@@ -1,0 +1,144 @@
+"""``sweep()`` and ``load()``: creating a sweep, and reading one back.
+
+``sweep(config)`` validates the config, creates the sweep's folder in the
+store and returns its id; ``agent(sweep_id, function)`` (in :mod:`.runner`)
+runs it; ``load(sweep_id)`` returns what happened, for notebooks and scripts.
+
+Where sweeps live: ``dir=`` if given, else the environment variable
+``MINISWEEP_DIR``, else ``./minisweep/`` under the working directory (W&B
+keeps its files in ``./wandb/``).  When ``./minisweep/`` is a Python package
+(a checkout of minisweep itself, or a project that vendors it under that
+name) the default is ``./minisweep-runs/`` instead, so runs never land among
+source files.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Optional
+
+from .runs import Run
+
+__all__ = ["sweep", "load", "SweepResult", "store_root", "DEFAULT_PROJECT"]
+
+#: The project of a sweep created without one (W&B's name for it).
+DEFAULT_PROJECT = "uncategorized"
+
+
+def store_root(dir: Optional[str] = None) -> str:
+    """The directory that holds the sweeps: ``dir``, ``$MINISWEEP_DIR`` or ``./minisweep``."""
+    if dir is not None:
+        return os.fspath(dir)
+    env = os.environ.get("MINISWEEP_DIR")
+    if env:
+        return env
+    default = os.path.join(os.getcwd(), "minisweep")
+    if os.path.isfile(os.path.join(default, "__init__.py")):
+        return os.path.join(os.getcwd(), "minisweep-runs")
+    return default
+
+
+def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = None, *, seed: Optional[int] = None,
+          dir: Optional[str] = None) -> str:
+    """Validate a sweep config, create the sweep, and return its id.
+
+    Args:
+        sweep: a config dict, a function returning one, or a config file path
+            (YAML, JSON or TOML) — anything :func:`~.sweepconfig.parse_config` takes.
+        entity: recorded with the sweep (W&B's team or user name).
+        project: the project folder; defaults to the config's ``project`` key,
+            then ``"uncategorized"``.
+        seed: the sweep's random seed (random when not given); with the same
+            seed a random sweep proposes the same configs.
+        dir: where sweeps live (see the module docs).
+
+    Returns:
+        The sweep id: short, URL- and filename-safe, unique across hosts.
+
+    Raises:
+        ConfigError: the config cannot run.
+    """
+    from .store import SweepStore
+    from .sweepconfig import parse_config
+
+    cfg = parse_config(sweep)
+    if seed is None:
+        seed = int.from_bytes(os.urandom(4), "big")
+    project = project or cfg.project or DEFAULT_PROJECT
+    entity = entity or cfg.entity
+    store = SweepStore.create(store_root(dir), project, cfg.raw, seed=seed, entity=entity)
+    return store.id
+
+
+def open_store(sweep_id: str, project: Optional[str] = None, dir: Optional[str] = None, **kwargs: Any) -> Any:
+    """The :class:`~.store.SweepStore` of a sweep, found by id (and project, when given)."""
+    from .errors import SweepNotFound
+    from .store import SweepStore
+
+    root = store_root(dir)
+    if project is not None:
+        return SweepStore.open(root, project, sweep_id, **kwargs)
+    found = SweepStore.find(root, sweep_id)
+    if not found:
+        raise SweepNotFound(sweep_id, root)
+    return SweepStore.open(root, found[0][0], found[0][1], **kwargs)
+
+
+class SweepResult:
+    """A sweep as read from the store: its config, state and runs.
+
+    Attributes:
+        id, project, entity: where it is.
+        config: the validated :class:`~.sweepconfig.SweepConfig`.
+        state: ``running``, ``paused``, ``stopped``, ``cancelled`` or ``finished``.
+        runs: every :class:`~.runs.Run`, in claim order (a run whose agent
+            died shows as ``crashed`` once its lease has lapsed).
+    """
+
+    def __init__(self, store: Any) -> None:
+        from .sweepconfig import parse_config
+
+        self.id = store.id
+        self.project = store.project
+        self.entity = store.entity
+        self.seed = store.seed
+        self.path = store.path
+        self.config = parse_config(store.config, warn=False)
+        self.state = store.state()
+        self.runs: List[Run] = list(store.runs())
+
+    def best_run(self) -> Optional[Run]:
+        """The finished (or hyperband-stopped) run with the best value of the metric, or ``None``."""
+        metric = self.config.metric
+        if metric is None:
+            return None
+        best, best_value = None, None
+        for run in self.runs:
+            if run.state not in ("finished", "stopped"):
+                continue
+            value = run.best(metric.name, metric.maximize)
+            if value is None:
+                continue
+            if best_value is None or (value > best_value if metric.maximize else value < best_value):
+                best, best_value = run, value
+        return best
+
+    def counts(self) -> Dict[str, int]:
+        """How many runs are in each state."""
+        out: Dict[str, int] = {}
+        for run in self.runs:
+            out[run.state] = out.get(run.state, 0) + 1
+        return out
+
+    def __repr__(self) -> str:
+        return "SweepResult(%r, state=%r, runs=%d)" % (self.id, self.state, len(self.runs))
+
+
+def load(sweep_id: str, entity: Optional[str] = None, project: Optional[str] = None, *,
+         dir: Optional[str] = None) -> SweepResult:
+    """Read a sweep back: ``load(sweep_id).best_run().config``.
+
+    Raises:
+        SweepNotFound: no sweep with that id under the store's root.
+    """
+    return SweepResult(open_store(sweep_id, project, dir))

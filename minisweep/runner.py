@@ -1,0 +1,375 @@
+"""``agent()``: claim a run, execute the function, record everything, repeat.
+
+An agent is a loop around three calls:
+
+1. **claim** — under the store's cross-host lock, read the runs so far, ask
+   the pure search layer (:func:`~.search.next_config`) for the next config,
+   and record the new run as ``pending`` under this agent's lease;
+2. **execute** — run the user's function in a fresh thread with that run as
+   the thread's current run, so ``minisweep.init()`` / ``config`` / ``log()``
+   reach it; a heartbeat thread renews the leases of the running runs and
+   asks hyperband (and the sweep's state) whether any should stop;
+3. **record** — the final state (``finished``, ``failed`` with its traceback,
+   ``stopped`` by hyperband, ``killed`` by Ctrl-C), the summary and the wall
+   time, fsync'd before the agent moves on.
+
+``workers=N`` keeps N runs in flight at once, each in its own thread.  The
+agent stops after ``count`` runs, when the sweep has nothing left (grid done,
+``run_cap``, ``metric.target``), when the sweep is stopped or cancelled, when
+its first five runs all fail (W&B's rule), or at Ctrl-C, which marks its
+running runs ``killed`` and leaves the store consistent.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+from typing import Any, Callable, Dict, List, Optional
+
+from .errors import MinisweepError
+from .session import ActiveRun, RunStopped, bind, unbind
+
+__all__ = ["agent", "AgentError", "DEFAULT_LEASE_SECONDS"]
+
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+class AgentError(MinisweepError, RuntimeError):
+    """The agent gave up (its first runs all failed, or it was asked for something it cannot do)."""
+
+
+def _lease_seconds(value: Optional[float]) -> float:
+    if value is not None:
+        return float(value)
+    env = os.environ.get("MINISWEEP_LEASE_SECONDS")
+    if env:
+        try:
+            seconds = float(env)
+        except ValueError:
+            raise AgentError("MINISWEEP_LEASE_SECONDS=%r is not a number of seconds" % env) from None
+        if seconds > 0:
+            return seconds
+    return DEFAULT_LEASE_SECONDS
+
+
+def _takes_config(function: Callable[..., Any]) -> bool:
+    """Whether ``function`` wants the config as its one argument (the simple form)."""
+    import inspect
+
+    try:
+        sig = inspect.signature(function)
+    except (TypeError, ValueError):
+        return False
+    required = [p for p in sig.parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(required) == 1
+
+
+class _Execution:
+    """One run in flight: its thread, its ActiveRun, and how it ended."""
+
+    def __init__(self, run: Any, active: ActiveRun) -> None:
+        self.run = run
+        self.active = active
+        self.thread: Optional[threading.Thread] = None
+        self.state: Optional[str] = None
+        self.error: Optional[str] = None
+        self.recorded = False
+        self.lock = threading.Lock()
+        self.iterations = 0
+
+
+class _Agent:
+    def __init__(self, store: Any, function: Callable[..., Any], *, count: Optional[int], workers: int,
+                 lease_seconds: float, max_initial_failures: int, retry_failed: int,
+                 clock: Callable[[], float], sleep: Callable[[float], None], poll_seconds: float,
+                 out: Any) -> None:
+        from .hyperband import bands
+        from .sweepconfig import parse_config
+
+        self.store = store
+        self.cfg = parse_config(store.config, warn=False)
+        self.function = function
+        self.takes_config = _takes_config(function)
+        self.count = count
+        self.workers = max(1, int(workers))
+        self.lease_seconds = lease_seconds
+        self.max_initial_failures = max_initial_failures
+        self.retry_failed = retry_failed
+        self.clock = clock
+        self.sleep = sleep
+        self.poll_seconds = poll_seconds
+        self.out = out
+        self.agent_id = "%s-%d-%s" % (socket.gethostname().split(".")[0][:20] or "host", os.getpid(),
+                                      os.urandom(3).hex())
+        self.active: Dict[str, _Execution] = {}
+        self.lock = threading.Lock()
+        self.wakeup = threading.Event()
+        self.done = threading.Event()
+        self.outcomes: List[str] = []
+        self.last_error: Optional[str] = None
+        hb = self.cfg.early_terminate
+        self.bands = set(bands(hb)) if hb is not None and self.cfg.metric is not None else set()
+
+    # -- output ------------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        if self.out is not None:
+            print("minisweep: " + text, file=self.out)
+
+    # -- the loop ----------------------------------------------------------------------------
+    def propose(self, runs: List[Any], index: int) -> Optional[Dict[str, Any]]:
+        from .search import next_config
+
+        return next_config(self.cfg, runs, seed=self.store.seed, index=index, retry_failed=self.retry_failed)
+
+    def run(self) -> int:
+        heartbeat = threading.Thread(target=self._heartbeat_loop, name="minisweep-heartbeat", daemon=True)
+        heartbeat.start()
+        launched = 0
+        try:
+            while self.count is None or launched < self.count:
+                if self._gave_up():
+                    break
+                if not self._wait_for_slot():
+                    break
+                state = self.store.state()
+                if state == "paused":
+                    self.say("sweep %s is paused; waiting" % self.store.id)
+                    while self.store.state() == "paused":
+                        self.sleep(self.poll_seconds)
+                    continue
+                if state != "running":
+                    self.say("sweep %s is %s; no new runs" % (self.store.id, state))
+                    break
+                run = self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+                if run is None:
+                    self.say("sweep %s has nothing left to run" % self.store.id)
+                    with self.lock:
+                        idle = not self.active
+                    if idle and self.store.state() == "running":
+                        self.store.set_state("finished")
+                    break
+                launched += 1
+                self._launch(run)
+            self._join_all()
+        except KeyboardInterrupt:
+            self._interrupted()
+            raise
+        finally:
+            self.done.set()
+            self.wakeup.set()
+        if self._gave_up():
+            raise AgentError("the first %d runs all failed; giving up. The last error:\n%s"
+                             % (self.max_initial_failures, self.last_error or "(none)"))
+        return launched
+
+    def _gave_up(self) -> bool:
+        n = self.max_initial_failures
+        with self.lock:
+            first = self.outcomes[:n]
+        return bool(n) and len(first) >= n and all(state == "failed" for state in first)
+
+    def _wait_for_slot(self) -> bool:
+        while True:
+            with self.lock:
+                if len(self.active) < self.workers:
+                    return True
+                threads = [e.thread for e in self.active.values() if e.thread is not None]
+            for thread in threads:
+                thread.join(0.05)
+            if self._gave_up():
+                return False
+
+    def _join_all(self) -> None:
+        while True:
+            with self.lock:
+                threads = [e.thread for e in self.active.values() if e.thread is not None]
+            if not threads:
+                return
+            for thread in threads:
+                thread.join(0.1)
+
+    def _launch(self, run: Any) -> None:
+        active = ActiveRun(run.id, run.config, sweep_id=self.store.id, project=self.store.project)
+        execution = _Execution(run, active)
+        active._on_log = lambda row, e=execution: self._on_log(e, row)
+        thread = threading.Thread(target=self._execute, args=(execution,), name="minisweep-run-%s" % run.id,
+                                  daemon=True)
+        execution.thread = thread
+        with self.lock:
+            self.active[run.id] = execution
+        thread.start()
+
+    # -- one run -----------------------------------------------------------------------------
+    def _execute(self, e: _Execution) -> None:
+        bind(e.active)
+        started = self.clock()
+        state, error = "finished", None
+        try:
+            self.store.start(e.run.id)
+            self.say("run %s started: %s" % (e.run.id, _short(e.run.config)))
+            result = self.function(e.active.config) if self.takes_config else self.function()
+            if result is not None and not e.active.finished:
+                self._log_result(e.active, result)
+        except RunStopped as exc:
+            state = "stopped"
+            error = exc.reason
+        except BaseException:  # the user's code may raise anything; record it and go on
+            state = "failed"
+            error = traceback.format_exc()
+            sys.stderr.write("minisweep: run %s failed:\n%s" % (e.run.id, error))
+        finally:
+            unbind()
+        self._record(e, state, error, self.clock() - started)
+
+    def _log_result(self, active: ActiveRun, result: Any) -> None:
+        from .runs import is_number
+
+        if isinstance(result, dict):
+            active.log(result)
+        elif is_number(result) or isinstance(result, float):
+            name = self.cfg.metric.name if self.cfg.metric is not None else "value"
+            active.log({name: result})
+
+    def _record(self, e: _Execution, state: str, error: Optional[str], wall: float) -> None:
+        with e.lock:
+            if e.recorded:
+                return
+            e.recorded = True
+            e.state = state
+        try:
+            self.store.finish(e.run.id, state, summary=e.active.summary, error=error, wall_time=wall)
+        finally:
+            with self.lock:
+                self.active.pop(e.run.id, None)
+                self.outcomes.append(state)
+                if state == "failed":
+                    self.last_error = error
+            self.say("run %s %s" % (e.run.id, state))
+
+    # -- logging and stopping ----------------------------------------------------------------
+    def _on_log(self, e: _Execution, row: Dict[str, Any]) -> None:
+        self.store.log(e.run.id, row)
+        metric = self.cfg.metric
+        if self.bands and metric is not None and metric.name in row:
+            from .runs import is_number
+
+            if is_number(row[metric.name]):
+                e.iterations += 1
+                if e.iterations in self.bands:
+                    self._judge([e])
+
+    def _judge(self, executions: List[_Execution]) -> None:
+        """Ask hyperband about these runs; flag the ones it stops."""
+        from .hyperband import decisions
+
+        ids = {e.run.id: e for e in executions}
+        for d in decisions(self.cfg, self.store.runs()):
+            e = ids.get(d.run.id)
+            if e is not None and d.stop:
+                e.active.request_stop("hyperband: " + d.reason)
+
+    def _heartbeat_loop(self) -> None:
+        interval = max(0.05, self.lease_seconds / 4.0)
+        while not self.done.wait(interval):
+            with self.lock:
+                executions = list(self.active.values())
+            if not executions:
+                continue
+            try:
+                for e in executions:
+                    self.store.heartbeat(e.run.id)
+                state = self.store.state()
+                for e in executions:
+                    reason = self.store.stop_requested(e.run.id)
+                    if reason:
+                        e.active.request_stop(reason)
+                    elif state == "cancelled":
+                        e.active.request_stop("the sweep was cancelled")
+                if self.bands:
+                    self._judge(executions)
+            except MinisweepError as exc:  # keep heart-beating through a transient store error
+                self.say("heartbeat: %s" % exc)
+
+    def _interrupted(self) -> None:
+        with self.lock:
+            executions = list(self.active.values())
+        for e in executions:
+            e.active.request_stop("interrupted")
+            self._record(e, "killed", "interrupted by the user (Ctrl-C)", 0.0)
+        if executions:
+            self.say("interrupted: marked %s killed" % ", ".join(e.run.id for e in executions))
+
+
+def _short(config: Dict[str, Any], limit: int = 100) -> str:
+    text = ", ".join("%s=%r" % kv for kv in config.items())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: Optional[str] = None,
+          project: Optional[str] = None, count: Optional[int] = None, *, workers: int = 1,
+          dir: Optional[str] = None, lease_seconds: Optional[float] = None, max_initial_failures: int = 5,
+          retry_failed: int = 0, quiet: bool = False, clock: Callable[[], float] = time.time,
+          sleep: Callable[[float], None] = time.sleep, poll_seconds: float = 5.0) -> int:
+    """Run ``function`` once per run of the sweep; return how many runs this agent started.
+
+    Args:
+        sweep_id: what :func:`~.api.sweep` returned.
+        function: the training function.  Called with no argument (W&B's form:
+            it uses ``minisweep.init()`` / ``config`` / ``log()``), or with the
+            config when it takes exactly one argument; a dict it returns is
+            logged, and a number is logged as the sweep's metric.
+        entity: accepted for W&B compatibility.
+        project: the sweep's project; found from the id when omitted.
+        count: how many runs this agent executes (``None``: until the sweep is done).
+        workers: runs executed at once, each in its own thread.
+        dir: where sweeps live (see :func:`~.api.store_root`).
+        lease_seconds: how long a run may go without a heartbeat before other
+            agents consider it crashed (default: ``$MINISWEEP_LEASE_SECONDS``, else 60).
+        max_initial_failures: give up when this many first runs all fail (0: never).
+        retry_failed: grid only: extra attempts for points whose runs failed or crashed.
+        quiet: print nothing but tracebacks of failed runs (otherwise a line per run
+            and a summary, on standard error).
+        clock, sleep, poll_seconds: injected time (tests), and how often a paused agent looks again.
+
+    Raises:
+        AgentError: when the first runs all failed, or no function was given.
+        SweepNotFound: no such sweep.
+        KeyboardInterrupt: after marking the running runs ``killed`` (first Ctrl-C).
+    """
+    from .api import open_store
+
+    if function is None:
+        raise AgentError("agent() without a function runs the sweep's program or command; that needs "
+                         "the command-line agent (`minisweep agent %s`), which is not available yet - "
+                         "pass function=..." % sweep_id)
+    if not callable(function):
+        raise AgentError("function must be callable, got %s" % type(function).__name__)
+    store = open_store(sweep_id, project, dir, clock=clock)
+    runner = _Agent(store, function, count=count, workers=workers, lease_seconds=_lease_seconds(lease_seconds),
+                    max_initial_failures=max_initial_failures, retry_failed=retry_failed, clock=clock,
+                    sleep=sleep, poll_seconds=poll_seconds, out=None if quiet else sys.stderr)
+    started = runner.run()
+    if not quiet:
+        print("minisweep: " + _summary(store, started), file=sys.stderr)
+    return started
+
+
+def _summary(store: Any, started: int) -> str:
+    """One line on how the sweep stands: what this agent ran, and the best run so far."""
+    from .api import SweepResult
+
+    result = SweepResult(store)
+    counts = ", ".join("%d %s" % (n, state) for state, n in sorted(result.counts().items()))
+    line = "sweep %s (%s): this agent started %d run%s; the sweep has %s" % (
+        store.id, store.project, started, "" if started == 1 else "s", counts or "no runs")
+    best = result.best_run()
+    metric = result.config.metric
+    if best is not None and metric is not None:
+        line += "; best %s = %g (run %s: %s)" % (metric.name, best.best(metric.name, metric.maximize), best.id,
+                                                  _short(best.config, 80))
+    return line

@@ -1,0 +1,393 @@
+"""sweep() and agent() end to end: the quickstarts, workers, processes, crashes, Ctrl-C, hyperband.
+
+Quick versions run in the suite; MINISWEEP_STRESS=1 makes the multi-process ones heavier.
+"""
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import unittest
+from pathlib import Path
+
+import minisweep
+from minisweep.errors import InvalidIdError, SweepNotFound
+from minisweep.runner import AgentError
+from minisweep.store import DEFAULT_CLOCK_SKEW
+
+ROOT = Path(__file__).resolve().parents[1]
+STRESS = os.environ.get("MINISWEEP_STRESS") == "1"
+
+
+def env_with(**extra):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class TempDirTest(unittest.TestCase):
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = tmp.name
+
+
+class QuickstartTest(TempDirTest):
+    """Both seed quickstarts, verbatim apart from `import minisweep as wandb`."""
+
+    def run_example(self, name):
+        out = subprocess.run([sys.executable, "-m", "examples." + name], cwd=str(ROOT),
+                             env=env_with(MINISWEEP_DIR=self.dir), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out
+
+    def only_sweep(self, project):
+        (sweep_id,) = os.listdir(os.path.join(self.dir, project))
+        return minisweep.load(sweep_id, dir=self.dir)
+
+    def test_random_quickstart(self):
+        out = self.run_example("quickstart")
+        result = self.only_sweep("my-first-sweep")
+        self.assertEqual(len(result.runs), 10)
+        self.assertEqual(result.counts(), {"finished": 10})
+        for run in result.runs:
+            self.assertTrue(0.01 <= run.config["x"] <= 0.1)
+            self.assertIn(run.config["y"], (1, 3, 7))
+            self.assertAlmostEqual(run.summary["score"], run.config["x"] ** 3 + run.config["y"])
+        best = result.best_run()
+        self.assertEqual(best.summary["score"], min(r.summary["score"] for r in result.runs))
+        self.assertIn("this agent started 10 runs", out.stderr)
+
+    def test_grid_quickstart_without_project(self):
+        self.run_example("quickstart_grid")
+        result = self.only_sweep("uncategorized")
+        self.assertEqual([r.config for r in result.runs], [{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}])
+        self.assertEqual([r.summary for r in result.runs], [{"a": a, "accuracy": a + 1} for a in (1, 2, 3, 4)])
+        self.assertEqual(result.state, "finished")
+        self.assertEqual(result.best_run().config, {"a": 4})
+
+
+class AgentInProcessTest(TempDirTest):
+    def sweep(self, config, **kw):
+        return minisweep.sweep(config, project="p", dir=self.dir, seed=kw.pop("seed", 1), **kw)
+
+    def agent(self, sweep_id, function, **kw):
+        kw.setdefault("quiet", True)
+        return minisweep.agent(sweep_id, function=function, dir=self.dir, **kw)
+
+    def test_simple_form_receives_config_and_returns_the_metric(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"values": [3, 1, 2]}}})
+        self.assertEqual(self.agent(sid, lambda config: config.x * 10), 3)
+        result = minisweep.load(sid, dir=self.dir)
+        self.assertEqual([r.summary["loss"] for r in result.runs], [30, 10, 20])
+        self.assertEqual(result.best_run().config, {"x": 1})
+
+    def test_returned_dict_is_logged(self):
+        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1]}}})
+        self.agent(sid, lambda config: {"a": config["x"], "b": "text"})
+        (run,) = minisweep.load(sid, dir=self.dir).runs
+        self.assertEqual(run.history, [{"a": 1, "b": "text"}])
+
+    def test_count_and_run_cap(self):
+        sid = self.sweep({"method": "random", "run_cap": 5, "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+        self.assertEqual(self.agent(sid, lambda c: 1.0, count=3), 3)
+        self.assertEqual(self.agent(sid, lambda c: 1.0, count=10), 2)  # run_cap: 5 in all
+        self.assertEqual(len(minisweep.load(sid, dir=self.dir).runs), 5)
+
+    def test_target_ends_the_sweep(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss", "target": 0.5},
+                          "parameters": {"x": {"values": [1.0, 0.4, 0.1, 0.0]}}})
+        self.assertEqual(self.agent(sid, lambda c: c.x), 2)
+        self.assertEqual(minisweep.load(sid, dir=self.dir).state, "finished")
+
+    def test_workers_isolate_config(self):
+        sid = self.sweep({"method": "grid", "parameters": {"i": {"values": list(range(8))}}})
+        barrier = threading.Barrier(4, timeout=10)
+        seen = []
+
+        def main():
+            minisweep.init(config={"default": 1})
+            mine = minisweep.config.i
+            if mine < 4:
+                barrier.wait()  # the first four runs are all in flight at once
+            for step in range(50):
+                assert minisweep.config.i == mine, "another run's config leaked in"
+                minisweep.log({"i": mine, "step": step})
+                time.sleep(0.001)
+            seen.append((mine, minisweep.config.default, minisweep.run.summary["i"]))
+
+        self.assertEqual(self.agent(sid, main, workers=4), 8)
+        self.assertEqual(sorted(seen), [(i, 1, i) for i in range(8)])
+        result = minisweep.load(sid, dir=self.dir)
+        for run in result.runs:
+            self.assertEqual({row["i"] for row in run.history}, {run.config["i"]})
+            self.assertEqual(len(run.history), 50)
+
+    def test_failures_are_recorded_and_the_agent_goes_on(self):
+        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2, 3]}}})
+
+        def main(config):
+            if config.x == 2:
+                raise ValueError("bad x")
+            return {"ok": 1}
+
+        with self.assertLogs_stderr():
+            self.assertEqual(self.agent(sid, main), 3)
+        runs = minisweep.load(sid, dir=self.dir).runs
+        self.assertEqual([r.state for r in runs], ["finished", "failed", "finished"])
+        self.assertIn("ValueError: bad x", runs[1].info.get("error", ""))
+
+    def assertLogs_stderr(self):
+        """Swallow the tracebacks a failing run prints, for a quiet test log."""
+        test = self
+
+        class Quiet:
+            def __enter__(self):
+                self.old = sys.stderr
+                sys.stderr = open(os.devnull, "w")
+
+            def __exit__(self, *exc):
+                sys.stderr.close()
+                sys.stderr = self.old
+                return False
+
+        del test
+        return Quiet()
+
+    def test_gives_up_when_the_first_five_runs_fail(self):
+        sid = self.sweep({"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+
+        def main():
+            raise RuntimeError("always")
+
+        with self.assertLogs_stderr():
+            with self.assertRaises(AgentError) as cm:
+                self.agent(sid, main, count=20)
+        self.assertIn("the first 5 runs all failed", str(cm.exception))
+        self.assertIn("RuntimeError: always", str(cm.exception))
+        self.assertEqual(len(minisweep.load(sid, dir=self.dir).runs), 5)
+        with self.assertLogs_stderr():
+            self.assertEqual(self.agent(sid, main, count=3, max_initial_failures=0), 3)
+
+    def test_nan_and_odd_metrics(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"values": [1, 2, 3]}}})
+        values = {1: float("nan"), 2: 0.5, 3: float("-inf")}
+
+        def main():
+            minisweep.init()
+            minisweep.log({"loss": values[minisweep.config.x], "t": (1, 2), "blob": b"\x00\xff"})
+
+        self.agent(sid, main)
+        result = minisweep.load(sid, dir=self.dir)
+        losses = [r.summary["loss"] for r in result.runs]
+        self.assertTrue(math.isnan(losses[0]))
+        self.assertEqual(losses[1:], [0.5, float("-inf")])
+        self.assertEqual(result.best_run().config, {"x": 2})  # non-finite values never win
+        for path in Path(self.dir).rglob("*.json*"):
+            text = path.read_text()
+            self.assertNotIn("NaN", text.replace('"nan"', ""), path)
+            self.assertNotIn("Infinity", text, path)
+
+    def test_hyperband_stops_runs_that_fall_behind(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"},
+                          "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 2},
+                          "parameters": {"quality": {"values": [1, 2, 3, 10, 20, 30]}}})
+        flags = {}
+
+        def main():
+            run = minisweep.init()
+            q = minisweep.config.quality
+            for epoch in range(10):
+                try:
+                    minisweep.log({"loss": q * (10 - epoch)})  # higher quality number: worse loss
+                except minisweep.RunStopped:
+                    flags[q] = run.should_stop
+                    raise
+
+        self.agent(sid, main)
+        result = minisweep.load(sid, dir=self.dir)
+        states = {r.config["quality"]: r.state for r in result.runs}
+        self.assertEqual(states[1], "finished")
+        self.assertEqual(states[2], "finished")
+        self.assertIn("stopped", (states[10], states[20], states[30]))
+        stopped = [r for r in result.runs if r.state == "stopped"]
+        for run in stopped:
+            self.assertLess(len(run.history), 10)
+            self.assertIn("hyperband", run.info.get("error", ""))
+            self.assertTrue(flags[run.config["quality"]])
+
+    def test_stopped_sweep_starts_nothing(self):
+        from minisweep.api import open_store
+
+        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
+        open_store(sid, "p", self.dir).set_state("stopped")
+        self.assertEqual(self.agent(sid, lambda c: 1), 0)
+
+    def test_paused_sweep_waits(self):
+        from minisweep.api import open_store
+
+        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
+        store = open_store(sid, "p", self.dir)
+        store.set_state("paused")
+        naps = []
+
+        def sleep(seconds):  # the fake sleep resumes the sweep on the third nap
+            naps.append(seconds)
+            if len(naps) == 3:
+                store.set_state("running")
+
+        self.assertEqual(self.agent(sid, lambda c: 1, sleep=sleep, poll_seconds=7), 2)
+        self.assertEqual(naps, [7, 7, 7])
+
+    def test_cancel_stops_running_runs(self):
+        from minisweep.api import open_store
+
+        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
+        store = open_store(sid, "p", self.dir)
+
+        def main():
+            run = minisweep.init()
+            store.set_state("cancelled")
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                minisweep.log({"tick": 1})
+                time.sleep(0.02)
+            raise AssertionError("never stopped")
+
+        self.agent(sid, main, lease_seconds=0.4)
+        runs = minisweep.load(sid, dir=self.dir).runs
+        self.assertEqual([r.state for r in runs], ["stopped"])
+        self.assertIn("cancelled", runs[0].info.get("error", ""))
+
+    def test_bad_arguments(self):
+        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1]}}})
+        with self.assertRaises(AgentError) as cm:
+            minisweep.agent(sid, dir=self.dir)
+        self.assertIn("minisweep agent %s" % sid, str(cm.exception))
+        with self.assertRaises(SweepNotFound):
+            self.agent("nosuchid", lambda: None)
+        for hostile in ("../x", "/etc", "a/b", "..", "", "x\x00y"):
+            with self.subTest(hostile=hostile):
+                with self.assertRaises((InvalidIdError, SweepNotFound)):
+                    self.agent(hostile, lambda: None)
+                with self.assertRaises(InvalidIdError):
+                    minisweep.sweep({"method": "grid", "parameters": {"x": {"values": [1]}}},
+                                    project=hostile or "..", dir=self.dir)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["p"])  # nothing written elsewhere
+
+    def test_lease_from_the_environment(self):
+        from minisweep.runner import _lease_seconds
+
+        old = os.environ.get("MINISWEEP_LEASE_SECONDS")
+        try:
+            os.environ["MINISWEEP_LEASE_SECONDS"] = "2.5"
+            self.assertEqual(_lease_seconds(None), 2.5)
+            self.assertEqual(_lease_seconds(9), 9.0)
+            os.environ["MINISWEEP_LEASE_SECONDS"] = "soon"
+            with self.assertRaises(AgentError):
+                _lease_seconds(None)
+        finally:
+            if old is None:
+                os.environ.pop("MINISWEEP_LEASE_SECONDS", None)
+            else:
+                os.environ["MINISWEEP_LEASE_SECONDS"] = old
+
+
+WORKER = textwrap.dedent("""\
+    import os, sys, time
+    import minisweep
+
+    def main():
+        minisweep.init()
+        time.sleep(float(os.environ.get("WORK_SECONDS", "0")))
+        minisweep.log({"loss": minisweep.config.a + minisweep.config.b, "pid": os.getpid()})
+
+    minisweep.agent(sys.argv[1], function=main, dir=sys.argv[2], quiet=True)
+    """)
+
+
+class ProcessesTest(TempDirTest):
+    def spawn(self, sweep_id, **env):
+        script = os.path.join(self.dir, "worker.py")
+        if not os.path.exists(script):
+            with open(script, "w") as fh:
+                fh.write(WORKER)
+        return subprocess.Popen([sys.executable, script, sweep_id, os.path.join(self.dir, "store")],
+                                env=env_with(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True)
+
+    def grid(self, n):
+        return minisweep.sweep({"method": "grid", "metric": {"name": "loss"},
+                                "parameters": {"a": {"values": list(range(n))}, "b": {"values": [0, 100]}}},
+                               project="p", dir=os.path.join(self.dir, "store"))
+
+    def test_four_processes_share_one_grid(self):
+        n = 100 if STRESS else 15
+        sid = self.grid(n)
+        procs = [self.spawn(sid) for _ in range(4)]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            self.assertEqual(p.returncode, 0, err)
+        result = minisweep.load(sid, dir=os.path.join(self.dir, "store"))
+        points = [(r.config["a"], r.config["b"]) for r in result.runs]
+        self.assertEqual(len(points), 2 * n)
+        self.assertEqual(sorted(points), sorted((a, b) for a in range(n) for b in (0, 100)))  # each once
+        self.assertEqual(result.counts(), {"finished": 2 * n})
+        self.assertGreater(len({r.summary["pid"] for r in result.runs}), 1)  # the work was shared
+        self.assertEqual(result.state, "finished")
+
+    def test_killed_agent_run_becomes_crashed_and_the_sweep_carries_on(self):
+        sid = self.grid(3)
+        store = os.path.join(self.dir, "store")
+        victim = self.spawn(sid, WORK_SECONDS=60, MINISWEEP_LEASE_SECONDS=0.5)
+        deadline = time.time() + 30
+        while time.time() < deadline:  # wait until its first run is running
+            runs = minisweep.load(sid, dir=store).runs
+            if runs and runs[0].state == "running":
+                break
+            time.sleep(0.05)
+        else:
+            self.fail("the agent never started a run")
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.communicate(timeout=30)
+        # past the lease plus the clock-skew allowance a one-shot reader grants other hosts
+        time.sleep(0.5 + DEFAULT_CLOCK_SKEW + 0.3)
+        runs = minisweep.load(sid, dir=store).runs
+        self.assertEqual([r.state for r in runs], ["crashed"])  # readers see it before anyone rewrites it
+        survivor = self.spawn(sid, MINISWEEP_LEASE_SECONDS=0.5)
+        out, err = survivor.communicate(timeout=120)
+        self.assertEqual(survivor.returncode, 0, err)
+        result = minisweep.load(sid, dir=store)
+        self.assertEqual(result.counts(), {"crashed": 1, "finished": 5})
+        crashed = [r for r in result.runs if r.state == "crashed"][0]
+        self.assertEqual(crashed.config, {"a": 0, "b": 0})  # W&B: a crashed point counts as seen
+
+    def test_ctrl_c_marks_the_run_killed(self):
+        sid = self.grid(3)
+        store = os.path.join(self.dir, "store")
+        proc = self.spawn(sid, WORK_SECONDS=60)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            runs = minisweep.load(sid, dir=store).runs
+            if runs and runs[0].state == "running":
+                break
+            time.sleep(0.05)
+        else:
+            self.fail("the agent never started a run")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("KeyboardInterrupt", err)
+        runs = minisweep.load(sid, dir=store).runs
+        self.assertEqual([r.state for r in runs], ["killed"])  # nothing left running, no new run started
+
+
+if __name__ == "__main__":
+    unittest.main()
