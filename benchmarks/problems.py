@@ -1,0 +1,174 @@
+"""Benchmark problems for Bayesian search, each in two forms.
+
+Every problem is given both as a function of the unit cube (with the
+:class:`minisweep.bayes.Dim` list the optimizer sees) and as a W&B sweep
+``parameters`` dict with an objective of a run's config, so the same problem
+can be handed to minisweep's ``suggest``, to ``minisweep.next_config`` and to
+W&B's own ``sweeps`` engine.  All objectives are minimised and have a known
+minimum, so results are reported as *simple regret*: best value found minus
+the minimum.
+
+* ``branin``: 2-d, x1 in [-5, 10], x2 in [0, 15]; three global minima, 0.397887.
+* ``hartmann6``: 6-d on [0, 1]^6; one narrow minimum, -3.32237.
+* ``rosenbrock4``: 4-d on [-2, 2]^4; a curved valley, minimum 0 at (1, 1, 1, 1).
+* ``ackley5``: 5-d on [-5, 5]^5; a bowl covered in ripples, minimum 0 at 0.
+* ``mixed``: a synthetic "training run" over five parameters of every kind:
+  ``lr`` log-uniform in [1e-5, 1e-1], ``layers`` integer 1..8, ``opt`` one of
+  adam / sgd / rmsprop, ``dropout`` uniform in [0, 0.5] and ``batch``
+  q-log-uniform in [16, 512] with q = 16.  The loss is
+
+      base[opt] + 0.08 (log10 lr - best_log_lr[opt])^2 + 0.01 (layers - 5)^2
+                + 0.6 (dropout - 0.05 layers)^2 + 0.02 log2(batch / 64)^2
+
+  with base = {adam: 0, rmsprop: 0.03, sgd: 0.08} and best_log_lr =
+  {adam: -3, rmsprop: -3.5, sgd: -1.5}: each optimizer has its own best
+  learning rate, deeper nets want more dropout.  The minimum 0 is at adam,
+  lr = 1e-3, 5 layers, dropout 0.25, batch 64.
+
+Unit-cube mapping (what minisweep's search layer does): real parameters go
+through their prior CDF (``lr`` on a log scale), ``layers`` is an ``int`` Dim
+with 8 levels, ``opt`` a ``cat`` Dim with 3, ``batch`` an ``int`` Dim with
+its 32 reachable values 16, 32, ..., 512.
+
+>>> p = PROBLEMS["branin"]
+>>> round(p.objective([(-math.pi + 5) / 15, 12.275 / 15]) - p.minimum, 6)
+0.0
+>>> round(PROBLEMS["mixed"].objective_config(MIXED_OPTIMUM), 12)
+0.0
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Dict, List, Sequence
+
+from minisweep.bayes import Dim
+
+__all__ = ["Problem", "PROBLEMS", "MIXED_OPTIMUM"]
+
+Config = Dict[str, object]
+
+
+class Problem:
+    """A minimisation problem on the unit cube and as a sweep config.
+
+    Attributes:
+        name: short name.
+        dims: the Dims of the unit-cube form.
+        minimum: the known global minimum.
+        parameters: W&B sweep ``parameters`` dict.
+        decode: unit point -> run config (plain values).
+        objective_config: run config -> objective value.
+    """
+
+    def __init__(self, name: str, dims: List[Dim], minimum: float, parameters: Dict[str, dict],
+                 decode: Callable[[Sequence[float]], Config], objective_config: Callable[[Config], float]) -> None:
+        self.name = name
+        self.dims = dims
+        self.minimum = minimum
+        self.parameters = parameters
+        self.decode = decode
+        self.objective_config = objective_config
+
+    def objective(self, u: Sequence[float]) -> float:
+        """Objective of a unit-cube point."""
+        return self.objective_config(self.decode(u))
+
+    def sweep_config(self) -> dict:
+        """A complete W&B bayes sweep config for this problem."""
+        return {"method": "bayes", "metric": {"name": "loss", "goal": "minimize"}, "parameters": self.parameters}
+
+
+def _box(name: str, lows: Sequence[float], highs: Sequence[float], f: Callable[[List[float]], float],
+         minimum: float) -> Problem:
+    keys = [f"x{i + 1}" for i in range(len(lows))]
+
+    def decode(u: Sequence[float]) -> Config:
+        return {k: lo + (hi - lo) * ui for k, lo, hi, ui in zip(keys, lows, highs, u)}
+
+    def objective_config(cfg: Config) -> float:
+        return f([float(cfg[k]) for k in keys])  # type: ignore[arg-type]
+
+    params = {k: {"distribution": "uniform", "min": float(lo), "max": float(hi)} for k, lo, hi in zip(keys, lows, highs)}
+    return Problem(name, [Dim("real") for _ in keys], minimum, params, decode, objective_config)
+
+
+def branin(x: List[float]) -> float:
+    x1, x2 = x
+    b = 5.1 / (4.0 * math.pi ** 2)
+    c = 5.0 / math.pi
+    t = 1.0 / (8.0 * math.pi)
+    return (x2 - b * x1 * x1 + c * x1 - 6.0) ** 2 + 10.0 * (1.0 - t) * math.cos(x1) + 10.0
+
+
+_H_ALPHA = (1.0, 1.2, 3.0, 3.2)
+_H_A = ((10, 3, 17, 3.5, 1.7, 8), (0.05, 10, 17, 0.1, 8, 14), (3, 3.5, 1.7, 10, 17, 8), (17, 8, 0.05, 10, 0.1, 14))
+_H_P = ((0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886), (0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991),
+        (0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650), (0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381))
+
+
+def hartmann6(x: List[float]) -> float:
+    return -sum(a * math.exp(-sum(Aij * (xj - Pij) ** 2 for Aij, xj, Pij in zip(Ai, x, Pi)))
+                for a, Ai, Pi in zip(_H_ALPHA, _H_A, _H_P))
+
+
+def rosenbrock(x: List[float]) -> float:
+    return sum(100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2 for a, b in zip(x, x[1:]))
+
+
+def ackley(x: List[float]) -> float:
+    n = len(x)
+    s1 = sum(v * v for v in x) / n
+    s2 = sum(math.cos(2.0 * math.pi * v) for v in x) / n
+    return -20.0 * math.exp(-0.2 * math.sqrt(s1)) - math.exp(s2) + 20.0 + math.e
+
+
+# --- the mixed problem -------------------------------------------------------
+
+_OPTS = ["adam", "sgd", "rmsprop"]
+_BASE = {"adam": 0.0, "sgd": 0.08, "rmsprop": 0.03}
+_BEST_LOG_LR = {"adam": -3.0, "sgd": -1.5, "rmsprop": -3.5}
+_BATCHES = [16 * (k + 1) for k in range(32)]
+MIXED_OPTIMUM: Config = {"lr": 1e-3, "layers": 5, "opt": "adam", "dropout": 0.25, "batch": 64}
+
+MIXED_PARAMETERS: Dict[str, dict] = {
+    "lr": {"distribution": "log_uniform_values", "min": 1e-5, "max": 1e-1},
+    "layers": {"distribution": "int_uniform", "min": 1, "max": 8},
+    "opt": {"values": list(_OPTS)},
+    "dropout": {"distribution": "uniform", "min": 0.0, "max": 0.5},
+    "batch": {"distribution": "q_log_uniform_values", "min": 16, "max": 512, "q": 16},
+}
+
+
+def mixed_objective(cfg: Config) -> float:
+    """The mixed problem's loss of a run config (see the module docstring)."""
+    opt = str(cfg["opt"])
+    lr = float(cfg["lr"])  # type: ignore[arg-type]
+    layers = float(cfg["layers"])  # type: ignore[arg-type]
+    dropout = float(cfg["dropout"])  # type: ignore[arg-type]
+    batch = float(cfg["batch"])  # type: ignore[arg-type]
+    return (_BASE[opt] + 0.08 * (math.log10(lr) - _BEST_LOG_LR[opt]) ** 2 + 0.01 * (layers - 5.0) ** 2
+            + 0.6 * (dropout - 0.05 * layers) ** 2 + 0.02 * math.log2(batch / 64.0) ** 2)
+
+
+_MIXED_DIMS = [Dim("real"), Dim("int", 8), Dim("cat", 3), Dim("real"), Dim("int", 32)]
+
+
+def _mixed_decode(u: Sequence[float]) -> Config:
+    lo, hi = math.log(1e-5), math.log(1e-1)
+    return {
+        "lr": math.exp(lo + (hi - lo) * u[0]),
+        "layers": 1 + _MIXED_DIMS[1].level(u[1]),
+        "opt": _OPTS[_MIXED_DIMS[2].level(u[2])],
+        "dropout": 0.5 * u[3],
+        "batch": _BATCHES[_MIXED_DIMS[4].level(u[4])],
+    }
+
+
+PROBLEMS: Dict[str, Problem] = {
+    "branin": _box("branin", [-5.0, 0.0], [10.0, 15.0], branin, 0.397887),
+    "hartmann6": _box("hartmann6", [0.0] * 6, [1.0] * 6, hartmann6, -3.32237),
+    "rosenbrock4": _box("rosenbrock4", [-2.0] * 4, [2.0] * 4, rosenbrock, 0.0),
+    "ackley5": _box("ackley5", [-5.0] * 5, [5.0] * 5, ackley, 0.0),
+    "mixed": Problem("mixed", _MIXED_DIMS, 0.0, MIXED_PARAMETERS, _mixed_decode, mixed_objective),
+}

@@ -1,0 +1,120 @@
+"""Tests of minisweep.gp: linear algebra, the GP posterior, log EI, ARD fitting."""
+
+from __future__ import annotations
+
+import doctest
+import math
+import random
+import unittest
+
+from minisweep import gp
+
+
+def load_tests(loader, tests, ignore):
+    tests.addTests(doctest.DocTestSuite(gp))
+    return tests
+
+
+class LinearAlgebraTest(unittest.TestCase):
+    def test_cholesky_hand_checked(self):
+        # [[4, 2, 2], [2, 5, 3], [2, 3, 6]] = L L^T with L = [[2], [1, 2], [1, 1, 2]]
+        L = gp.cholesky([[4.0, 2.0, 2.0], [2.0, 5.0, 3.0], [2.0, 3.0, 6.0]])
+        self.assertEqual(L, [[2.0], [1.0, 2.0], [1.0, 1.0, 2.0]])
+
+    def test_solves_hand_checked(self):
+        L = [[2.0], [1.0, 2.0], [1.0, 1.0, 2.0]]
+        self.assertEqual(gp.solve_lower(L, [2.0, 5.0, 9.0]), [1.0, 2.0, 3.0])
+        self.assertEqual(gp.solve_upper(L, [7.5, 8.0, 6.0]), [1.0, 2.5, 3.0])
+        # A x = b for A = L L^T, x = (1, 1, 1): b = row sums (8, 10, 11)
+        for got in gp.cho_solve(L, [8.0, 10.0, 11.0]):
+            self.assertAlmostEqual(got, 1.0, places=12)
+
+    def test_cholesky_rejects_indefinite(self):
+        with self.assertRaises(ValueError):
+            gp.cholesky([[1.0, 2.0], [2.0, 1.0]])
+
+    def test_cholesky_random_spd_roundtrip(self):
+        rng = random.Random(3)
+        n = 8
+        B = [[rng.gauss(0, 1) for _ in range(n)] for _ in range(n)]
+        A = [[sum(B[i][k] * B[j][k] for k in range(n)) + (n if i == j else 0) for j in range(n)] for i in range(n)]
+        L = gp.cholesky(A)
+        for i in range(n):
+            for j in range(i + 1):
+                self.assertAlmostEqual(sum(L[i][k] * L[j][k] for k in range(j + 1)), A[i][j], places=9)
+
+
+class PosteriorTest(unittest.TestCase):
+    def test_interpolates_training_points_with_tiny_noise(self):
+        rng = random.Random(1)
+        X = [[rng.random(), rng.random()] for _ in range(12)]
+        y = [math.sin(3 * a) + b * b for a, b in X]
+        model = gp.GaussianProcess(X, y, gp.Hyper((4.0, 2.0), 1.0, 1e-10))
+        for x, v in zip(X, y):
+            mean, var = model.predict(x)
+            self.assertAlmostEqual(mean, v, places=5)
+            self.assertLess(var, 1e-6)
+
+    def test_variance_returns_to_prior_far_away(self):
+        model = gp.GaussianProcess([[0.0]], [1.0], gp.Hyper((100.0,), 2.0, 1e-8))
+        mean, var = model.predict([1.0])
+        self.assertAlmostEqual(mean, 0.0, places=6)
+        self.assertAlmostEqual(var, 2.0, places=6)
+
+    def test_gradients_match_finite_differences(self):
+        rng = random.Random(2)
+        X = [[rng.random() for _ in range(3)] for _ in range(10)]
+        y = [x[0] - x[1] ** 2 for x in X]
+        model = gp.GaussianProcess(X, y, gp.Hyper((3.0, 1.0, 0.5), 1.2, 1e-4))
+        x = [0.3, 0.6, 0.2]
+        mean, var, dmean, dvar = model.predict_with_gradient(x)
+        for c in range(3):
+            xp, xm = list(x), list(x)
+            xp[c] += 1e-6
+            xm[c] -= 1e-6
+            (mp, vp), (mm, vm) = model.predict(xp), model.predict(xm)
+            self.assertAlmostEqual(dmean[c], (mp - mm) / 2e-6, places=5)
+            self.assertAlmostEqual(dvar[c], (vp - vm) / 2e-6, places=5)
+
+
+class LogEITest(unittest.TestCase):
+    def test_monotonic_and_finite(self):
+        zs = [-1e8, -1e4, -200.0, -40.0, -12.0, -10.0, -9.99, -5.0, -1.0, 0.0, 1.0, 5.0, 40.0, 1e4]
+        values = [gp.log_h(z) for z in zs]
+        for z, v in zip(zs, values):
+            self.assertTrue(math.isfinite(v), z)
+        for a, b in zip(values, values[1:]):
+            self.assertLess(a, b)
+
+    def test_matches_closed_form_where_representable(self):
+        for z in (-8.0, -2.0, 0.0, 3.0):
+            h = math.exp(-z * z / 2) / math.sqrt(2 * math.pi) + z * 0.5 * math.erfc(-z / math.sqrt(2))
+            self.assertAlmostEqual(gp.log_h(z), math.log(h), places=8)
+
+    def test_continuous_at_the_switch(self):
+        self.assertAlmostEqual(gp.log_h(-10.0 + 1e-9), gp.log_h(-10.0 - 1e-9), places=6)
+
+    def test_extreme_inputs(self):
+        for mean, var in ((1e6, 1e-20), (-1e6, 1e-20), (0.0, 0.0), (5.0, 1e300)):
+            self.assertTrue(math.isfinite(gp.log_expected_improvement(mean, var, 0.0)))
+
+
+class FitTest(unittest.TestCase):
+    def test_ard_finds_irrelevant_dimension(self):
+        rng = random.Random(5)
+        X = [[rng.random() for _ in range(3)] for _ in range(25)]
+        y = [math.sin(5.0 * x[0]) + 0.5 * math.cos(4.0 * x[2]) for x in X]  # ignores x[1]
+        mean = sum(y) / len(y)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in y) / len(y))
+        l0, l1, l2 = gp.fit_hyperparameters(X, [(v - mean) / sd for v in y]).lengths
+        self.assertGreater(l1, 3.0 * l0)
+        self.assertGreater(l1, 3.0 * l2)
+
+    def test_fit_is_deterministic(self):
+        X = [[i / 7.0, (3 * i % 8) / 7.0] for i in range(8)]
+        y = [a - b for a, b in X]
+        self.assertEqual(gp.fit_hyperparameters(X, y), gp.fit_hyperparameters(X, y))
+
+
+if __name__ == "__main__":
+    unittest.main()
