@@ -1,8 +1,10 @@
 """Throughput of the sweep store: trivial-objective runs per second, durable, 1 and 4 processes.
 
-Each run goes through the store API the agent will use: ``claim`` (random
-search proposes the config under the lock), ``start``, one ``log`` row and
-``finish`` (synced to disk).  When Optuna is importable, the same workload
+Two minisweep columns: *store* drives the store API directly — ``claim``
+(random search proposes the config under the lock), ``start``, one ``log``
+row and ``finish`` (synced to disk) — and *agent* is the whole product:
+``minisweep.agent()`` running a trivial function (a thread per run, the
+in-run API, heartbeats).  When Optuna is importable, the same workload
 runs against Optuna's ``JournalFileBackend`` (random sampler, one
 ``suggest_float``, the objective returns it) in the same directory tree, and
 the ratio is printed.  With the standard library alone it prints our figures.
@@ -55,6 +57,13 @@ def worker_ours(root: str, sweep_id: str, _share: int) -> int:
     return n
 
 
+def worker_agent(root: str, sweep_id: str, _share: int) -> int:
+    import minisweep
+
+    ready_and_wait()
+    return minisweep.agent(sweep_id, function=lambda config: config.x, dir=root, quiet=True)
+
+
 def worker_optuna(root: str, study_name: str, share: int) -> int:
     import optuna
     from optuna.storages import JournalStorage
@@ -76,7 +85,7 @@ def ready_and_wait() -> None:
 
 
 def setup(backend: str, root: str, runs: int) -> str:
-    if backend == "ours":
+    if backend in ("ours", "agent"):
         from minisweep.store import SweepStore
 
         cfg = dict(CONFIG, run_cap=runs)
@@ -135,7 +144,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.worker:
         backend, root, name, share = args.worker
-        work = worker_ours if backend == "ours" else worker_optuna
+        work = {"ours": worker_ours, "agent": worker_agent, "optuna": worker_optuna}[backend]
         n = work(root, name, int(share))
         sys.stdout.write("done %d\n" % n)
         sys.stdout.flush()
@@ -149,18 +158,21 @@ def main(argv=None) -> None:
     print("runs=%d, durable store, trivial objective, random search; dir=%s" % (args.runs, args.dir or tempfile.gettempdir()))
     if not have_optuna:
         print("(optuna not importable here: our figures only)")
-    print("%-6s %12s %12s %8s" % ("procs", "minisweep/s", "optuna/s", "ratio"))
+    print("%-6s %12s %12s %12s %12s %12s" % ("procs", "store/s", "agent/s", "optuna/s", "store/optuna",
+                                              "agent/optuna"))
     for procs in args.procs:
-        # interleaved, best of N each: fsync latency drifts, so both sides should sample the same moments
-        ours = theirs = 0.0
+        # interleaved, best of N each: fsync latency drifts, so all sides should sample the same moments
+        ours = agent = theirs = 0.0
         for _ in range(args.repeat):
             ours = max(ours, measure("ours", procs, args.runs, args.dir))
+            agent = max(agent, measure("agent", procs, args.runs, args.dir))
             if have_optuna:
                 theirs = max(theirs, measure("optuna", procs, args.runs, args.dir))
         if have_optuna:
-            print("%-6d %12.0f %12.0f %7.1fx" % (procs, ours, theirs, ours / theirs))
+            print("%-6d %12.0f %12.0f %12.0f %11.1fx %11.1fx" % (procs, ours, agent, theirs, ours / theirs,
+                                                                 agent / theirs))
         else:
-            print("%-6d %12.0f %12s %8s" % (procs, ours, "-", "-"))
+            print("%-6d %12.0f %12.0f %12s %12s %12s" % (procs, ours, agent, "-", "-", "-"))
         sys.stdout.flush()
 
 
