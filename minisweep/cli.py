@@ -1,20 +1,39 @@
-"""The ``minisweep`` command line.
+"""The ``minisweep`` command line: ``wandb sweep`` / ``wandb agent``, offline, and views of the results.
 
-``minisweep check CONFIG`` validates a sweep config and prints what minisweep
-understood from it: the method, the metric, each parameter with its
-distribution (inferred or written), and for a grid the number of points.  A
-config that cannot run prints one line per problem and exits with status 2;
-no traceback unless ``--debug``.
+::
+
+    minisweep sweep sweep.yaml               # create the sweep; prints its id and the agent command
+    minisweep agent ID [--count N]           # run the sweep's program for each run (W&B's macros)
+    minisweep sweep --pause|--resume|--stop|--cancel ID
+    minisweep ls                             # the sweeps in the store
+    minisweep status ID                      # a table of runs, best marked
+    minisweep best ID [--format args]        # the best run's config, as JSON or as --k=v args
+    minisweep export ID --format csv|jsonl   # every run, for a spreadsheet or a script
+    minisweep report ID -o report.html       # one self-contained HTML page with plots
+    minisweep check sweep.yaml               # validate a config and show what it means
+
+Every command takes ``--dir`` (where sweeps live; default ``$MINISWEEP_DIR`` or
+``./minisweep``).  Errors — a bad config, an unknown sweep id, a missing
+program, bad flags — print one line and exit with status 2; ``--debug`` shows
+the traceback instead.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = "%g" % value if isinstance(value, float) else repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _describe(param: Any) -> str:
@@ -23,17 +42,12 @@ def _describe(param: Any) -> str:
         return "value %s" % _short(param.value)
     if d == "categorical":
         n = len(param.values)
-        return "%d value%s: %s" % (n, "" if n == 1 else "s", _short(param.values))
+        return "%d value%s: %s" % (n, "" if n == 1 else "s", _short(repr(param.values)))
     if d == "categorical_w_probabilities":
-        return "%d values: %s, probabilities %s" % (len(param.values), _short(param.values),
-                                                     _short(param.probabilities))
+        return "%d values: %s, probabilities %s" % (len(param.values), _short(repr(param.values)),
+                                                     _short(repr(param.probabilities)))
     spec = param.spec()
     return ", ".join("%s %s" % (k, _short(v)) for k, v in spec.items() if k != "distribution")
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value) if not isinstance(value, float) else "%g" % value
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_report(cfg: Any) -> List[str]:
@@ -66,6 +80,48 @@ def check_report(cfg: Any) -> List[str]:
     return lines
 
 
+def _flatten(config: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, prefix + key + "."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def _duration(seconds: Optional[float]) -> str:
+    if seconds is None:
+        return "-"
+    seconds = float(seconds)
+    if seconds < 60:
+        return "%.1fs" % seconds
+    if seconds < 3600:
+        return "%dm%02ds" % divmod(int(seconds), 60)
+    h, rest = divmod(int(seconds), 3600)
+    return "%dh%02dm" % (h, rest // 60)
+
+
+def _table(header: List[str], rows: List[List[str]]) -> List[str]:
+    widths = [len(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    fmt = "  ".join("%%-%ds" % w for w in widths)
+    out = [(fmt % tuple(header)).rstrip(), (fmt % tuple("-" * w for w in widths)).rstrip()]
+    out += [(fmt % tuple(row)).rstrip() for row in rows]
+    return out
+
+
+def _load(args: Any) -> Any:
+    from .api import load
+
+    return load(args.sweep_id, project=getattr(args, "project", None), dir=args.dir)
+
+
+# ---------------------------------------------------------------------------- commands
+
+
 def _cmd_check(args: Any) -> int:
     import warnings
 
@@ -81,21 +137,286 @@ def _cmd_check(args: Any) -> int:
     return 0
 
 
+_CONTROL = {"pause": "paused", "resume": "running", "stop": "stopped", "cancel": "cancelled"}
+
+
+def _cmd_sweep(args: Any) -> int:
+    import warnings
+
+    from .api import open_store, sweep
+    from .sweepconfig import parse_config
+
+    action = next((a for a in _CONTROL if getattr(args, a)), None)
+    if action is not None:
+        store = open_store(getattr(args, action), args.project, args.dir)
+        before = store.state()
+        if action == "resume" and before not in ("paused", "running"):
+            raise _UsageError("sweep %s is %s; only a paused sweep can be resumed" % (store.id, before))
+        store.set_state(_CONTROL[action])
+        print("sweep %s: %s -> %s" % (store.id, before, _CONTROL[action]))
+        return 0
+    if not args.config:
+        raise _UsageError("give a config file, or one of --pause/--resume/--stop/--cancel with a sweep id")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cfg = parse_config(args.config, warn=False)
+    for text in cfg.warnings:
+        print("warning: %s" % text, file=sys.stderr)
+    raw = dict(cfg.raw)
+    if args.name:
+        raw["name"] = args.name
+    sweep_id = sweep(raw, entity=args.entity, project=args.project, seed=args.seed, dir=args.dir)
+    where = " --dir %s" % args.dir if args.dir else ""
+    print("created sweep %s (%s, %s)" % (sweep_id, args.project or cfg.project or "uncategorized", cfg.method))
+    print("run an agent with:  minisweep agent %s%s" % (sweep_id, where))
+    return 0
+
+
+def _cmd_agent(args: Any) -> int:
+    from .runner import agent
+
+    started = agent(args.sweep_id, project=args.project, count=args.count, workers=args.workers, dir=args.dir,
+                    lease_seconds=args.lease_seconds, quiet=args.quiet, verbose=args.verbose,
+                    kill_delay=args.kill_delay, metric_pattern=args.metric_pattern, progress=True)
+    return 0 if started is not None else 0
+
+
+def _cmd_ls(args: Any) -> int:
+    import os
+
+    from .api import SweepResult, store_root
+    from .store import SweepStore
+
+    root = store_root(args.dir)
+    rows = []
+    projects = [args.project] if args.project else (sorted(os.listdir(root)) if os.path.isdir(root) else [])
+    for project in projects:
+        pdir = os.path.join(root, project)
+        if not os.path.isdir(pdir):
+            continue
+        for sweep_id in sorted(os.listdir(pdir)):
+            if not os.path.isfile(os.path.join(pdir, sweep_id, "sweep.json")):
+                continue
+            result = SweepResult(SweepStore.open(root, project, sweep_id))
+            best = result.best_run()
+            metric = result.config.metric
+            best_text = "-"
+            if best is not None and metric is not None:
+                best_text = "%s=%s" % (metric.name, _short(best.best(metric.name, metric.maximize)))
+            rows.append([project, sweep_id, result.config.name or "", result.config.method, result.state,
+                         str(len(result.runs)), best_text])
+    if not rows:
+        print("no sweeps in %s" % root)
+        return 0
+    for line in _table(["project", "sweep", "name", "method", "state", "runs", "best"], rows):
+        print(line)
+    return 0
+
+
+def _cmd_status(args: Any) -> int:
+    result = _load(args)
+    metric = result.config.metric
+    best = result.best_run()
+    counts = ", ".join("%d %s" % (n, s) for s, n in sorted(result.counts().items())) or "no runs"
+    print("sweep %s (%s): %s %s, %s" % (result.id, result.project, result.config.method, result.state, counts))
+    names = [p.name for p in result.config.params if p.distribution != "constant"]
+    header = ["", "run", "state", "runtime"] + names + ([metric.name] if metric else [])
+    rows = []
+    for run in result.runs:
+        flat = _flatten(run.config)
+        row = ["*" if best is not None and run.id == best.id else "", run.id, run.state,
+               _duration(run.info.get("wall_time"))]
+        row += [_short(flat.get(n, "-"), 24) for n in names]
+        if metric is not None:
+            value = run.best(metric.name, metric.maximize)
+            if value is None and metric.name in run.summary:
+                value = run.summary[metric.name]
+            row.append("-" if value is None else _short(value, 16))
+        rows.append(row)
+    for line in _table(header, rows):
+        print(line)
+    if best is not None and metric is not None:
+        print("* best: run %s, %s = %s" % (best.id, metric.name, _short(best.best(metric.name, metric.maximize))))
+    return 0
+
+
+def _cmd_best(args: Any) -> int:
+    import json
+
+    result = _load(args)
+    best = result.best_run()
+    if best is None:
+        raise _UsageError("sweep %s has no finished run with a value of its metric yet" % result.id)
+    if args.format == "json":
+        print(json.dumps(best.config, indent=2, sort_keys=False, default=str))
+    else:
+        from .command import macro_values
+
+        print(" ".join(_quote(a) for a in macro_values(best.config, program=None)["args"]))
+    return 0
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+def _cmd_export(args: Any) -> int:
+    import csv
+    import io
+    import json
+
+    from .store import encode_value
+
+    result = _load(args)
+    out = io.StringIO()
+    metric = result.config.metric
+    if args.format == "jsonl":
+        for run in result.runs:
+            record = {"id": run.id, "state": run.state, "config": run.config, "summary": run.summary,
+                      "history": run.history, "wall_time": run.info.get("wall_time")}
+            if metric is not None:
+                record["best"] = run.best(metric.name, metric.maximize)
+            out.write(json.dumps(encode_value(record), allow_nan=False) + "\n")
+    else:
+        flats = [_flatten(run.config) for run in result.runs]
+        params = []
+        for flat in flats:
+            for key in flat:
+                if key not in params:
+                    params.append(key)
+        summary_keys: List[str] = []
+        for run in result.runs:
+            for key in run.summary:
+                if key not in summary_keys:
+                    summary_keys.append(key)
+        writer = csv.writer(out, lineterminator="\n")
+        header = ["run", "state", "wall_time"] + ["config." + p for p in params] + \
+                 ["summary." + k for k in summary_keys] + (["best." + metric.name] if metric else [])
+        writer.writerow(header)
+        for run, flat in zip(result.runs, flats):
+            row = [run.id, run.state, run.info.get("wall_time", "")]
+            row += [_csv_cell(flat.get(p, "")) for p in params]
+            row += [_csv_cell(run.summary.get(k, "")) for k in summary_keys]
+            if metric is not None:
+                best = run.best(metric.name, metric.maximize)
+                row.append("" if best is None else best)
+            writer.writerow(row)
+    text = out.getvalue()
+    if args.output and args.output != "-":
+        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        print("wrote %d runs to %s" % (len(result.runs), args.output), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _csv_cell(value: Any) -> Any:
+    import json
+
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str)
+    return value
+
+
+def _cmd_report(args: Any) -> int:
+    from .report import render_report
+
+    result = _load(args)
+    html = render_report(result)
+    with open(args.output, "w", encoding="utf-8") as fh:
+        fh.write(html)
+    print("wrote %s (%d runs)" % (args.output, len(result.runs)), file=sys.stderr)
+    return 0
+
+
+class _UsageError(Exception):
+    """A mistake on the command line: printed as one line, exit status 2."""
+
+
+# ------------------------------------------------------------------------------ parser
+
+
 def build_parser() -> Any:
     import argparse
 
     from . import __version__
 
-    parser = argparse.ArgumentParser(
-        prog="minisweep", description="W&B-style hyperparameter sweeps, offline.")
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # one line, not argparse's usage block
+            self.exit(EXIT_USAGE, "error: %s (see %s --help)\n" % (message, self.prog))
+
+    parser = Parser(
+        prog="minisweep", description="W&B-style hyperparameter sweeps, offline.",
+        epilog="Sweeps live in --dir, $MINISWEEP_DIR, or ./minisweep (./minisweep-runs when ./minisweep is a "
+               "Python package).")
     parser.add_argument("--version", action="version", version="minisweep " + __version__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("check", help="validate a sweep config and show what it means",
-                       description="Validate a sweep config (YAML, JSON or TOML) and print the method, "
-                                   "metric and every parameter with its distribution.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    def add(name: str, func: Any, help: str, description: str, *, sweep_id: bool = True) -> Any:
+        p = sub.add_parser(name, help=help, description=description)
+        p.add_argument("--dir", help="where sweeps live (default: $MINISWEEP_DIR or ./minisweep)")
+        p.add_argument("--debug", action="store_true", help="show tracebacks")
+        if sweep_id:
+            p.add_argument("sweep_id", metavar="ID", help="the sweep id")
+            p.add_argument("--project", help="the sweep's project (found from the id when omitted)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("check", _cmd_check, "validate a sweep config and show what it means",
+            "Validate a sweep config (YAML, JSON or TOML) and print the method, metric and every parameter "
+            "with its distribution.", sweep_id=False)
     p.add_argument("config", help="path to the sweep config file")
-    p.set_defaults(func=_cmd_check)
+
+    p = add("sweep", _cmd_sweep, "create a sweep from a config file (or pause/resume/stop/cancel one)",
+            "Create a sweep from a config file and print its id, as `wandb sweep` does; or change a sweep's "
+            "state. --stop: no new runs, running ones finish; --cancel: running ones are stopped too.",
+            sweep_id=False)
+    p.add_argument("config", nargs="?", help="the sweep config file (YAML, JSON or TOML)")
+    p.add_argument("--project", help="project folder (default: the config's project, else uncategorized)")
+    p.add_argument("--entity", help="recorded with the sweep")
+    p.add_argument("--name", help="the sweep's name (overrides the config's)")
+    p.add_argument("--seed", type=int, help="random seed (default: random)")
+    group = p.add_mutually_exclusive_group()
+    for action, text in (("pause", "no new runs until resumed"), ("resume", "resume a paused sweep"),
+                         ("stop", "no new runs; running ones finish"),
+                         ("cancel", "no new runs; running ones are stopped")):
+        group.add_argument("--" + action, metavar="ID", help=text)
+
+    p = add("agent", _cmd_agent, "run the sweep's program for each run",
+            "Start an agent: for each run, start the sweep's command (default `${env} ${interpreter} "
+            "${program} ${args}`) with W&B's macros, read its metrics (minisweep.log() in the child, or "
+            "lines such as `loss=0.23` on its output) and record the run.")
+    p.add_argument("--count", type=int, help="how many runs this agent executes (default: until the sweep is done)")
+    p.add_argument("--workers", type=int, default=1, help="runs at once (default 1)")
+    p.add_argument("--lease-seconds", type=float, help="lease length (default $MINISWEEP_LEASE_SECONDS or 60)")
+    p.add_argument("--kill-delay", type=float, default=5.0, help="seconds from SIGTERM to SIGKILL (default 5)")
+    p.add_argument("--metric-pattern", help="regular expression with groups 'name' and 'value' for metric "
+                                            "lines in the program's output (default: name=value or name: value)")
+    p.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    p.add_argument("--verbose", action="store_true", help="also print every metric row")
+
+    p = add("ls", _cmd_ls, "list the sweeps", "List the sweeps in the store.", sweep_id=False)
+    p.add_argument("--project", help="only this project")
+
+    add("status", _cmd_status, "a table of a sweep's runs", "Show a sweep's runs: state, runtime, "
+        "parameters and metric, the best one marked with *.")
+
+    p = add("best", _cmd_best, "the best run's config", "Print the best run's config as JSON, or as --k=v "
+            "arguments (the form ${args} gives a program).")
+    p.add_argument("--format", choices=("json", "args"), default="json")
+
+    p = add("export", _cmd_export, "every run as CSV or JSON lines", "Write every run (config, summary, "
+            "state, runtime; history too in jsonl) as CSV or JSON lines.")
+    p.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    p = add("report", _cmd_report, "an offline HTML report", "Write one self-contained HTML page: the metric "
+            "over runs, a parallel-coordinates plot, parameter importance and the runs table.")
+    p.add_argument("-o", "--output", default="report.html", help="file to write (default report.html)")
     return parser
 
 
@@ -110,18 +431,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
-    except MinisweepError as exc:
+    except (MinisweepError, _UsageError) as exc:
         if args.debug:
             raise
         problems = getattr(exc, "problems", None)
-        if problems:
+        if problems and len(problems) > 1:
             for problem in problems:
                 print("error: %s" % problem, file=sys.stderr)
         else:
-            print("error: %s" % exc, file=sys.stderr)
+            print("error: %s" % str(exc).splitlines()[0] if str(exc) else "error: %s" % type(exc).__name__,
+                  file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        if args.debug:
+            raise
+        print("error: %s" % exc, file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        if args.debug:
+            raise
+        print("minisweep: interrupted", file=sys.stderr)
         return 130
 
 

@@ -30,6 +30,7 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, Optional
 
+from .command import ChildFailed
 from .errors import MinisweepError
 from .session import ActiveRun, RunStopped, bind, unbind
 
@@ -81,13 +82,16 @@ class _Execution:
         self.recorded = False
         self.lock = threading.Lock()
         self.iterations = 0
+        # set when the run's thread is done; waited on instead of Thread.join, which a Ctrl-C
+        # arriving mid-join can leave claiming a live thread has stopped (CPython gh-90882)
+        self.done = threading.Event()
 
 
 class _Agent:
     def __init__(self, store: Any, function: Callable[..., Any], *, count: Optional[int], workers: int,
                  lease_seconds: float, max_initial_failures: int, retry_failed: int,
                  clock: Callable[[], float], sleep: Callable[[float], None], poll_seconds: float,
-                 out: Any) -> None:
+                 out: Any, progress: Any = None, interrupt_grace: float = 0.0) -> None:
         from .hyperband import bands
         from .sweepconfig import parse_config
 
@@ -104,6 +108,8 @@ class _Agent:
         self.sleep = sleep
         self.poll_seconds = poll_seconds
         self.out = out
+        self.progress = progress
+        self.interrupt_grace = interrupt_grace
         self.agent_id = "%s-%d-%s" % (socket.gethostname().split(".")[0][:20] or "host", os.getpid(),
                                       os.urandom(3).hex())
         self.active: Dict[str, _Execution] = {}
@@ -117,7 +123,9 @@ class _Agent:
 
     # -- output ------------------------------------------------------------------------------
     def say(self, text: str) -> None:
-        if self.out is not None:
+        if self.progress is not None:
+            self.progress.message(text)
+        elif self.out is not None:
             print("minisweep: " + text, file=self.out)
 
     # -- the loop ----------------------------------------------------------------------------
@@ -178,20 +186,20 @@ class _Agent:
             with self.lock:
                 if len(self.active) < self.workers:
                     return True
-                threads = [e.thread for e in self.active.values() if e.thread is not None]
-            for thread in threads:
-                thread.join(0.05)
+                executions = list(self.active.values())
+            for e in executions:
+                e.done.wait(0.05)
             if self._gave_up():
                 return False
 
     def _join_all(self) -> None:
         while True:
             with self.lock:
-                threads = [e.thread for e in self.active.values() if e.thread is not None]
-            if not threads:
+                executions = list(self.active.values())
+            if not executions:
                 return
-            for thread in threads:
-                thread.join(0.1)
+            for e in executions:
+                e.done.wait(0.1)
 
     def _launch(self, run: Any) -> None:
         active = ActiveRun(run.id, run.config, sweep_id=self.store.id, project=self.store.project)
@@ -211,20 +219,30 @@ class _Agent:
         state, error = "finished", None
         try:
             self.store.start(e.run.id)
-            self.say("run %s started: %s" % (e.run.id, _short(e.run.config)))
+            if self.progress is not None:
+                self.progress.started(e)
+            else:
+                self.say("run %s started: %s" % (e.run.id, _short(e.run.config)))
             result = self.function(e.active.config) if self.takes_config else self.function()
             if result is not None and not e.active.finished:
                 self._log_result(e.active, result)
         except RunStopped as exc:
             state = "stopped"
             error = exc.reason
+        except ChildFailed as exc:  # a program's failure: its exit status and last output, no traceback
+            state = "failed"
+            error = str(exc)
+            self.say("run %s failed: %s" % (e.run.id, error.splitlines()[0]))
         except BaseException:  # the user's code may raise anything; record it and go on
             state = "failed"
             error = traceback.format_exc()
             sys.stderr.write("minisweep: run %s failed:\n%s" % (e.run.id, error))
         finally:
             unbind()
-        self._record(e, state, error, self.clock() - started)
+        try:
+            self._record(e, state, error, self.clock() - started)
+        finally:
+            e.done.set()
 
     def _log_result(self, active: ActiveRun, result: Any) -> None:
         from .runs import is_number
@@ -249,11 +267,16 @@ class _Agent:
                 self.outcomes.append(state)
                 if state == "failed":
                     self.last_error = error
-            self.say("run %s %s" % (e.run.id, state))
+            if self.progress is not None:
+                self.progress.finished(e, state)
+            else:
+                self.say("run %s %s" % (e.run.id, state))
 
     # -- logging and stopping ----------------------------------------------------------------
     def _on_log(self, e: _Execution, row: Dict[str, Any]) -> None:
         self.store.log(e.run.id, row)
+        if self.progress is not None:
+            self.progress.logged(e, row)
         metric = self.cfg.metric
         if self.bands and metric is not None and metric.name in row:
             from .runs import is_number
@@ -303,6 +326,10 @@ class _Agent:
             self._record(e, "killed", "interrupted by the user (Ctrl-C)", 0.0)
         if executions:
             self.say("interrupted: marked %s killed" % ", ".join(e.run.id for e in executions))
+        if self.interrupt_grace > 0:  # give child processes time to go (SIGTERM, then SIGKILL)
+            deadline = time.monotonic() + self.interrupt_grace
+            for e in executions:
+                e.done.wait(max(0.0, deadline - time.monotonic()))
 
 
 def _short(config: Dict[str, Any], limit: int = 100) -> str:
@@ -313,8 +340,10 @@ def _short(config: Dict[str, Any], limit: int = 100) -> str:
 def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: Optional[str] = None,
           project: Optional[str] = None, count: Optional[int] = None, *, workers: int = 1,
           dir: Optional[str] = None, lease_seconds: Optional[float] = None, max_initial_failures: int = 5,
-          retry_failed: int = 0, quiet: bool = False, clock: Callable[[], float] = time.time,
-          sleep: Callable[[float], None] = time.sleep, poll_seconds: float = 5.0) -> int:
+          retry_failed: int = 0, quiet: bool = False, verbose: bool = False,
+          clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+          poll_seconds: float = 5.0, kill_delay: float = 5.0, metric_pattern: Optional[str] = None,
+          progress: bool = False) -> int:
     """Run ``function`` once per run of the sweep; return how many runs this agent started.
 
     Args:
@@ -322,7 +351,9 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         function: the training function.  Called with no argument (W&B's form:
             it uses ``minisweep.init()`` / ``config`` / ``log()``), or with the
             config when it takes exactly one argument; a dict it returns is
-            logged, and a number is logged as the sweep's metric.
+            logged, and a number is logged as the sweep's metric.  Without a
+            function, each run starts the sweep's ``program`` / ``command`` as a
+            child process (:mod:`.command`), as ``wandb agent`` does.
         entity: accepted for W&B compatibility.
         project: the sweep's project; found from the id when omitted.
         count: how many runs this agent executes (``None``: until the sweep is done).
@@ -334,29 +365,157 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         retry_failed: grid only: extra attempts for points whose runs failed or crashed.
         quiet: print nothing but tracebacks of failed runs (otherwise a line per run
             and a summary, on standard error).
+        verbose: also print every logged row.
         clock, sleep, poll_seconds: injected time (tests), and how often a paused agent looks again.
+        kill_delay: command mode: seconds between SIGTERM and SIGKILL when a run is stopped.
+        metric_pattern: command mode: the regular expression for metric lines in the output.
+        progress: on a terminal, keep a one-line progress display instead of a line per run.
 
     Raises:
-        AgentError: when the first runs all failed, or no function was given.
+        AgentError: when the first runs all failed, or the function is not callable.
+        ConfigError: command mode, when the command cannot start (no program, a missing script).
         SweepNotFound: no such sweep.
         KeyboardInterrupt: after marking the running runs ``killed`` (first Ctrl-C).
     """
     from .api import open_store
 
-    if function is None:
-        raise AgentError("agent() without a function runs the sweep's program or command; that needs "
-                         "the command-line agent (`minisweep agent %s`), which is not available yet - "
-                         "pass function=..." % sweep_id)
-    if not callable(function):
+    if function is not None and not callable(function):
         raise AgentError("function must be callable, got %s" % type(function).__name__)
     store = open_store(sweep_id, project, dir, clock=clock)
+    grace = 0.0
+    if function is None:
+        from .command import METRIC_PATTERN, CommandFunction
+        from .sweepconfig import parse_config
+
+        cfg = parse_config(store.config, warn=False)
+        function = CommandFunction(store.path, cfg.command, cfg.program, sweep_id=store.id,
+                                   project=store.project, echo=None if quiet else sys.stdout,
+                                   metric_pattern=metric_pattern or METRIC_PATTERN, kill_delay=kill_delay)
+        function.check()
+        grace = kill_delay + 2.0
+    display = None
+    if not quiet and (verbose or progress):
+        display = Progress(sys.stderr, count=count, metric=None, live=progress and _is_tty(sys.stderr),
+                           verbose=verbose)
     runner = _Agent(store, function, count=count, workers=workers, lease_seconds=_lease_seconds(lease_seconds),
                     max_initial_failures=max_initial_failures, retry_failed=retry_failed, clock=clock,
-                    sleep=sleep, poll_seconds=poll_seconds, out=None if quiet else sys.stderr)
-    started = runner.run()
+                    sleep=sleep, poll_seconds=poll_seconds, out=None if quiet else sys.stderr,
+                    progress=display, interrupt_grace=grace)
+    if display is not None:
+        display.metric = runner.cfg.metric
+    try:
+        started = runner.run()
+    finally:
+        if display is not None:
+            display.close()
     if not quiet:
         print("minisweep: " + _summary(store, started), file=sys.stderr)
     return started
+
+
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class Progress:
+    """What an agent shows while it works: one live line on a terminal, plain lines elsewhere.
+
+    The live line reads ``runs 3/10 · best loss=0.123 · h8k2 running loss=0.531``:
+    runs done (of ``count``), the best value so far, and the last metric of a
+    run in flight.  Messages (a failure, the sweep finishing) are printed above it.
+    """
+
+    def __init__(self, stream: Any, *, count: Optional[int], metric: Any, live: bool, verbose: bool) -> None:
+        self.stream = stream
+        self.count = count
+        self.metric = metric
+        self.live = live
+        self.verbose = verbose
+        self.done = 0
+        self.best: Optional[float] = None
+        self.current: Dict[str, str] = {}
+        self.lock = threading.Lock()
+        self.shown = False
+
+    def _value(self, e: Any) -> Optional[float]:
+        if self.metric is None:
+            return None
+        return _best_of(e.active.history, self.metric.name, self.metric.maximize)
+
+    def _line(self) -> str:
+        parts = ["runs %d%s" % (self.done, "/%d" % self.count if self.count else "")]
+        if self.best is not None and self.metric is not None:
+            parts.append("best %s=%.6g" % (self.metric.name, self.best))
+        for run_id, text in list(self.current.items())[-2:]:
+            parts.append("%s %s" % (run_id, text))
+        return " | ".join(parts)
+
+    def _redraw(self) -> None:
+        if self.live:
+            text = self._line()
+            width = 120
+            self.stream.write("\r\033[K" + text[:width])
+            self.stream.flush()
+            self.shown = True
+
+    def message(self, text: str) -> None:
+        with self.lock:
+            if self.live and self.shown:
+                self.stream.write("\r\033[K")
+            self.stream.write("minisweep: %s\n" % text)
+            self._redraw()
+
+    def started(self, e: Any) -> None:
+        with self.lock:
+            self.current[e.run.id] = "running"
+            if not self.live:
+                self.stream.write("minisweep: run %s started: %s\n" % (e.run.id, _short(e.run.config)))
+            self._redraw()
+
+    def logged(self, e: Any, row: Dict[str, Any]) -> None:
+        with self.lock:
+            if self.metric is not None and self.metric.name in row:
+                self.current[e.run.id] = "running %s=%s" % (self.metric.name, _fmt_value(row[self.metric.name]))
+            if self.verbose:
+                if self.live and self.shown:
+                    self.stream.write("\r\033[K")
+                self.stream.write("minisweep: run %s: %s\n" % (e.run.id, _short(row, 200)))
+            self._redraw()
+
+    def finished(self, e: Any, state: str) -> None:
+        with self.lock:
+            self.done += 1
+            self.current.pop(e.run.id, None)
+            value = self._value(e)
+            if value is not None and state in ("finished", "stopped"):
+                if self.best is None or (value > self.best if self.metric.maximize else value < self.best):
+                    self.best = value
+            if not self.live:
+                tail = "" if value is None else " (%s=%s)" % (self.metric.name, _fmt_value(value))
+                self.stream.write("minisweep: run %s %s%s\n" % (e.run.id, state, tail))
+            self._redraw()
+
+    def close(self) -> None:
+        with self.lock:
+            if self.live and self.shown:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+
+
+def _fmt_value(value: Any) -> str:
+    return "%.6g" % value if isinstance(value, float) else str(value)
+
+
+def _best_of(history: List[Dict[str, Any]], name: str, maximize: bool) -> Optional[float]:
+    from .runs import is_number
+
+    values = [row[name] for row in history if name in row and is_number(row[name])]
+    if not values:
+        return None
+    return max(values) if maximize else min(values)
 
 
 def _summary(store: Any, started: int) -> str:

@@ -16,8 +16,10 @@ under minisweep with ``import minisweep as wandb``:
 Every agent worker runs its function in its own thread, and "the current
 run" is per thread, so four workers never see each other's config.  A thread
 the function starts itself finds the run too when only one run is active in
-the process.  Outside any agent, ``init()`` makes a standalone run that lives
-in memory only, so a training script also runs on its own.
+the process.  In a child process started by the command-line agent,
+``init()`` joins the run the agent handed over through the environment, and
+``log()`` reports back to it.  Elsewhere ``init()`` makes a standalone run
+that lives in memory only, so a training script also runs on its own.
 
 >>> run = init(config={"lr": 0.1})          # standalone: no agent, nothing written
 >>> config.lr, config["lr"]
@@ -185,12 +187,16 @@ class ActiveRun:
         row = dict(data)
         if step is not None and "_step" not in row:
             row["_step"] = step
+        self.record(row)
+        if self._stop_reason is not None:
+            raise RunStopped(self.id, self._stop_reason)
+
+    def record(self, row: Dict[str, Any]) -> None:
+        """Append a row without the stop check (how the agent adds rows a child process reported)."""
         self.history.append(row)
         self.summary.update(row)
         if self._on_log is not None:
             self._on_log(row)
-        if self._stop_reason is not None:
-            raise RunStopped(self.id, self._stop_reason)
 
     def finish(self, exit_code: Optional[int] = None, quiet: Any = None) -> None:
         """End the run now (the agent records it when the function returns)."""
@@ -257,12 +263,47 @@ def init(project: Optional[str] = None, config: Any = None, **kwargs: Any) -> Ac
     defaults = _as_dict(config)
     run = current_run()
     if run is None:
-        run = ActiveRun("standalone-%d" % (len(_standalone) + 1), defaults, project=project)
+        run = _from_environment(project)
+        if run is None:
+            run = ActiveRun("standalone-%d" % (len(_standalone) + 1), project=project)
+        run.config.setdefaults(defaults)
         _standalone.append(run)
     else:
         run.config.setdefaults(defaults)
     run.initialised = True
     return run
+
+
+def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
+    """The run a command-line agent handed this process through its environment, if any.
+
+    The agent sets ``MINISWEEP_RUN_ID``, ``MINISWEEP_RUN_CONFIG`` (the config as
+    JSON) and ``MINISWEEP_RUN_LOG`` (a file to append logged rows to, one JSON
+    object a line); it reads the rows back and records them in the sweep.
+    """
+    import os
+
+    run_id = os.environ.get("MINISWEEP_RUN_ID")
+    if not run_id:
+        return None
+    import json
+
+    try:
+        values = json.loads(os.environ.get("MINISWEEP_RUN_CONFIG", "{}"))
+    except ValueError:
+        values = {}
+    path = os.environ.get("MINISWEEP_RUN_LOG")
+    on_log = None
+    if path:
+        def on_log(row: Dict[str, Any], _path: str = path) -> None:
+            from .store import encode_value
+
+            line = json.dumps(encode_value(row), allow_nan=False) + "\n"
+            with open(_path, "a", encoding="utf-8") as fh:  # one complete line per write
+                fh.write(line)
+    return ActiveRun(run_id, values if isinstance(values, dict) else {},
+                     sweep_id=os.environ.get("MINISWEEP_SWEEP_ID"),
+                     project=os.environ.get("MINISWEEP_PROJECT") or project, on_log=on_log)
 
 
 def _as_dict(config: Any) -> Dict[str, Any]:

@@ -268,9 +268,12 @@ class AgentInProcessTest(TempDirTest):
 
     def test_bad_arguments(self):
         sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1]}}})
-        with self.assertRaises(AgentError) as cm:
+        with self.assertRaises(minisweep.ConfigError) as cm:  # no function: the program runs, and there is none
             minisweep.agent(sid, dir=self.dir)
-        self.assertIn("minisweep agent %s" % sid, str(cm.exception))
+        self.assertEqual(str(cm.exception), "program: the sweep's command uses ${program} but the config has no "
+                                            "'program'")
+        with self.assertRaises(AgentError):
+            minisweep.agent(sid, function=42, dir=self.dir)
         with self.assertRaises(SweepNotFound):
             self.agent("nosuchid", lambda: None)
         for hostile in ("../x", "/etc", "a/b", "..", "", "x\x00y"):

@@ -1,0 +1,318 @@
+"""Running a sweep's ``program`` / ``command`` as a child process, as ``wandb agent`` does.
+
+Most sweeps in the wild are YAML files whose ``program`` is a script that
+parses ``--lr=0.01``-style arguments.  For each run the command-line agent
+builds the child's argv from the sweep's ``command`` (default
+``${env} ${interpreter} ${program} ${args}``), replacing W&B's macros:
+
+==========================  ==================================================
+``${env}``                  ``/usr/bin/env`` (nothing on Windows)
+``${interpreter}``          the running Python (``sys.executable``) — W&B says
+                            ``python``, which a locked-down machine may not
+                            have on PATH; the one deliberate difference
+``${program}``              the config's ``program``
+``${args}``                 ``--k=v`` per top-level parameter
+``${args_no_equals}``       ``--k v`` (two items)
+``${args_no_hyphens}``      ``k=v``
+``${args_no_boolean_flags}``  ``--k`` for True, nothing for False, else ``--k=v``
+``${args_json}``            one item: the config as JSON
+``${args_json_file}``       the path of a JSON file holding the config
+``${args_append_hydra}``    ``+k=v``
+``${args_override_hydra}``  ``++k=v``
+``${envvar:NAME}``          the environment variable NAME, anywhere in an item
+==========================  ==================================================
+
+Values are formatted with Python's ``str()`` (``True``, ``None``, ``[1, 2]``),
+exactly as W&B formats them.  An item that *is* a macro is replaced by its
+items (an unknown one by nothing); a macro inside a longer item is left as
+written, except ``${envvar:...}``.
+
+>>> expand_command(["${env}", "python3", "${program}", "${args}"], program="train.py",
+...                config={"lr": 0.1, "aug": True, "dims": [1, 2]}, env_prefix=["/usr/bin/env"])
+['/usr/bin/env', 'python3', 'train.py', '--lr=0.1', '--aug=True', '--dims=[1, 2]']
+>>> expand_command(["${program}", "${args_no_boolean_flags}"], program="t.py", config={"a": True, "b": False, "c": 1})
+['t.py', '--a', '--c=1']
+
+The child reports metrics either by calling ``minisweep.init()`` /
+``minisweep.log()`` itself (the agent hands it the run through environment
+variables, so the same script also runs standalone), or — in any language —
+by printing lines such as ``loss=0.23`` or ``loss: 0.23``, which the agent
+reads from its output (:func:`parse_metric_line`).  The exit status decides
+``finished`` (0) or ``failed``.  The child gets its own process group; a stop
+(hyperband, ``--stop``/``--cancel``, Ctrl-C) sends SIGTERM to the group, then
+SIGKILL after a grace period.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+from typing import Any, Dict, List, Optional, Sequence
+
+__all__ = ["DEFAULT_COMMAND", "expand_command", "macro_values", "parse_metric_line", "METRIC_PATTERN",
+           "ENV_RUN", "ENV_CONFIG", "ENV_LOG"]
+
+DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
+
+#: Environment variables through which the agent hands a child its run.
+ENV_RUN = "MINISWEEP_RUN_ID"
+ENV_CONFIG = "MINISWEEP_RUN_CONFIG"      # the config as JSON
+ENV_LOG = "MINISWEEP_RUN_LOG"            # a file the child appends its logged rows to (JSON lines)
+ENV_SWEEP = "MINISWEEP_SWEEP_ID"
+ENV_PROJECT = "MINISWEEP_PROJECT"
+
+#: ``name=value`` or ``name: value`` alone on a line, value a number (the default metric pattern).
+METRIC_PATTERN = r"^\s*(?P<name>[A-Za-z_][\w./-]*)\s*[:=]\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*$"
+
+_ENVVAR = re.compile(r"\$\{envvar:([A-Za-z0-9_]*)\}")
+
+
+def _fmt(value: Any) -> str:
+    return str(value)
+
+
+def macro_values(config: Dict[str, Any], *, program: Optional[str], json_file: Optional[str] = None,
+                 interpreter: Optional[str] = None, env_prefix: Optional[List[str]] = None) -> Dict[str, List[str]]:
+    """What each whole-item macro expands to, for one run's config."""
+    args, no_equals, no_hyphens, no_booleans, append_hydra, override_hydra = [], [], [], [], [], []
+    for key, value in config.items():
+        flag = "%s=%s" % (key, _fmt(value))
+        args.append("--" + flag)
+        no_equals += ["--" + key, _fmt(value)]
+        no_hyphens.append(flag)
+        append_hydra.append("+" + flag)
+        override_hydra.append("++" + flag)
+        if isinstance(value, bool):
+            if value:
+                no_booleans.append("--" + key)
+        else:
+            no_booleans.append("--" + flag)
+    if env_prefix is None:
+        env_prefix = [] if sys.platform == "win32" else ["/usr/bin/env"]
+    return {
+        "env": list(env_prefix),
+        "interpreter": [interpreter or sys.executable],
+        "program": [program] if program else [],
+        "args": args,
+        "args_no_equals": no_equals,
+        "args_no_hyphens": no_hyphens,
+        "args_no_boolean_flags": no_booleans,
+        "args_json": [json.dumps(config)],
+        "args_json_file": [json_file] if json_file else [],
+        "args_append_hydra": append_hydra,
+        "args_override_hydra": override_hydra,
+    }
+
+
+def expand_command(command: Optional[Sequence[Any]], *, program: Optional[str], config: Dict[str, Any],
+                   json_file: Optional[str] = None, interpreter: Optional[str] = None,
+                   env_prefix: Optional[List[str]] = None, environ: Optional[Dict[str, str]] = None) -> List[str]:
+    """The child's argv for one run (W&B's rules; see the module docs)."""
+    environ = os.environ if environ is None else environ
+    values = macro_values(config, program=program, json_file=json_file, interpreter=interpreter,
+                          env_prefix=env_prefix)
+    out: List[str] = []
+    for item in (command or DEFAULT_COMMAND):
+        text = str(item)
+        text = _ENVVAR.sub(lambda m: environ.get(m.group(1), m.group(1)), text)
+        if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
+            out.extend(values.get(text[2:-1], []))
+        else:
+            out.append(text)
+    return out
+
+
+def parse_metric_line(line: str, pattern: Any = METRIC_PATTERN) -> Optional[Dict[str, Any]]:
+    """``{"loss": 0.23}`` for a line such as ``loss=0.23`` or ``loss: 0.23``; ``None`` otherwise.
+
+    >>> parse_metric_line("loss=0.23"), parse_metric_line("  val/acc: 91 "), parse_metric_line("epoch 3 done")
+    ({'loss': 0.23}, {'val/acc': 91}, None)
+    """
+    if isinstance(pattern, str):
+        pattern = re.compile(pattern)
+    m = pattern.match(line.rstrip("\r\n"))
+    if not m:
+        return None
+    text = m.group("value")
+    try:
+        value: Any = int(text)
+    except ValueError:
+        value = float(text)
+    return {m.group("name"): value}
+
+
+class ChildFailed(Exception):
+    """The child process exited with a non-zero status (the run is recorded as failed)."""
+
+
+def _tail_lines(path: str, limit: int = 20) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - 8192))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-limit:])
+
+
+class CommandFunction:
+    """What the agent calls for each run when the sweep runs a program instead of a function.
+
+    Called with no argument inside the agent's run thread: it finds the run
+    (:func:`~.session.current_run`), starts the child, relays its output and
+    metrics, stops it when asked, and raises when it failed or was stopped.
+
+    Args:
+        sweep_path: the sweep's directory; each run's files go to ``files/<run id>/``
+            (``output.log``, ``config.json``, ``rows.jsonl``).
+        command, program: the sweep config's ``command`` and ``program``.
+        sweep_id, project: handed to the child.
+        echo: a stream to copy the child's output to (``None``: keep it in the log file only).
+        metric_pattern: the regular expression for metric lines (groups ``name`` and ``value``).
+        kill_delay: seconds between SIGTERM and SIGKILL when a run is stopped.
+        poll: seconds between looks at the child.
+    """
+
+    def __init__(self, sweep_path: str, command: Optional[Sequence[Any]], program: Optional[str], *,
+                 sweep_id: str, project: str, echo: Any = None, metric_pattern: str = METRIC_PATTERN,
+                 kill_delay: float = 5.0, poll: float = 0.05) -> None:
+        self.sweep_path = sweep_path
+        self.command = list(command) if command else list(DEFAULT_COMMAND)
+        self.program = program
+        self.sweep_id = sweep_id
+        self.project = project
+        self.echo = echo
+        self.pattern = re.compile(metric_pattern)
+        self.kill_delay = kill_delay
+        self.poll = poll
+        self._echo_lock = threading.Lock()
+
+    def check(self) -> None:
+        """Refuse a command that cannot start (no program where one is needed, a missing script)."""
+        from .errors import ConfigError
+
+        texts = [str(c) for c in self.command]
+        if "${program}" in texts and not self.program:
+            raise ConfigError("the sweep's command uses ${program} but the config has no 'program'",
+                              key_path="program")
+        if ("${interpreter}" in texts and "${program}" in texts
+                and texts.index("${program}") == texts.index("${interpreter}") + 1
+                and not os.path.isfile(self.program or "")):
+            raise ConfigError("program %r not found (relative to %s)" % (self.program, os.getcwd()),
+                              key_path="program")
+
+    def __call__(self) -> None:
+        import signal
+        import subprocess
+        import time
+
+        from .session import RunStopped, current_run
+
+        active = current_run()
+        if active is None:  # pragma: no cover - the agent always binds one
+            raise RuntimeError("CommandFunction called outside a run")
+        files = os.path.join(self.sweep_path, "files", active.id)
+        os.makedirs(files, exist_ok=True)
+        config = active.config.as_dict()
+        json_file = os.path.join(files, "config.json")
+        with open(json_file, "w", encoding="utf-8") as fh:
+            json.dump(config, fh)
+        rows_path = os.path.join(files, "rows.jsonl")
+        open(rows_path, "a").close()
+        log_path = os.path.join(files, "output.log")
+        argv = expand_command(self.command, program=self.program, config=config, json_file=json_file)
+        env = dict(os.environ)
+        env.update({ENV_RUN: active.id, ENV_CONFIG: json.dumps(config), ENV_LOG: rows_path,
+                    ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, "PYTHONUNBUFFERED": "1"})
+        posix = os.name == "posix"
+        with open(log_path, "ab") as log:
+            log.write(("$ %s\n" % " ".join(argv)).encode("utf-8"))
+            log.flush()
+            try:
+                proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                                        start_new_session=posix)
+            except OSError as exc:
+                raise ChildFailed("cannot start %s: %s" % (argv[0] if argv else "the command",
+                                                           exc.strerror or exc)) from None
+            reader = threading.Thread(target=self._relay, args=(proc, log, active), daemon=True)
+            reader.start()
+            rows_at = [0]
+            stop_sent: Optional[float] = None
+            killed = False
+            while True:
+                try:
+                    proc.wait(self.poll)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                self._read_rows(rows_path, rows_at, active)
+                if active.should_stop:
+                    now = time.monotonic()
+                    if stop_sent is None:
+                        stop_sent = now
+                        self._signal(proc, signal.SIGTERM if posix else None)
+                    elif not killed and now - stop_sent >= self.kill_delay:
+                        killed = True
+                        self._signal(proc, signal.SIGKILL if posix else None)
+            reader.join(5)
+            if posix and stop_sent is not None:  # the group may hold grandchildren: make sure they go too
+                self._signal(proc, signal.SIGKILL)
+        self._read_rows(rows_path, rows_at, active)
+        if stop_sent is not None:
+            raise RunStopped(active.id, active.stop_reason or "stopped")
+        if proc.returncode != 0:
+            raise ChildFailed("%s exited with status %s; its last output:\n%s" % (
+                argv[0] if argv else "the command", proc.returncode, _tail_lines(log_path)))
+
+    @staticmethod
+    def _signal(proc: Any, sig: Any) -> None:
+        try:
+            if sig is None:
+                proc.terminate()
+            else:
+                os.killpg(proc.pid, sig)
+        except (OSError, ProcessLookupError):
+            pass
+
+    def _relay(self, proc: Any, log: Any, active: Any) -> None:
+        """Copy the child's output to its log (and the terminal), recording metric lines."""
+        for raw in iter(proc.stdout.readline, b""):
+            log.write(raw)
+            log.flush()
+            line = raw.decode("utf-8", "replace")
+            if self.echo is not None:
+                with self._echo_lock:
+                    self.echo.write(line)
+                    self.echo.flush()
+            row = parse_metric_line(line, self.pattern)
+            if row is not None:
+                active.record(row)
+        proc.stdout.close()
+
+    @staticmethod
+    def _read_rows(path: str, at: List[int], active: Any) -> None:
+        """Record the complete rows the child appended to its rows file since the last look."""
+        from .store import decode_value
+
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(at[0])
+                data = fh.read()
+        except OSError:
+            return
+        end = data.rfind(b"\n")
+        if end < 0:
+            return
+        at[0] += end + 1
+        for line in data[: end + 1].splitlines():
+            try:
+                row = decode_value(json.loads(line.decode("utf-8")))
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                active.record(row)
