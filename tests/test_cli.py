@@ -121,6 +121,41 @@ class MacroTest(unittest.TestCase):
         self.assertNotEqual(nan, nan)
 
 
+class ProgressTest(unittest.TestCase):
+    """The agent's display: one live line on a terminal, plain lines elsewhere."""
+
+    class Stream(io.StringIO):
+        def __init__(self, tty):
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self):
+            return self.tty
+
+    def run_agent(self, tty):
+        from unittest import mock
+
+        stream = self.Stream(tty)
+        with tempfile.TemporaryDirectory() as tmp:
+            sid = minisweep.sweep({"method": "grid", "metric": {"name": "loss"},
+                                   "parameters": {"x": {"values": [3, 1, 2]}}}, dir=tmp)
+            with mock.patch("sys.stderr", stream):
+                minisweep.agent(sid, function=lambda c: c.x, dir=tmp, progress=True, count=3)
+        return stream.getvalue()
+
+    def test_terminal_gets_one_live_line(self):
+        text = self.run_agent(tty=True)
+        self.assertIn("\r\x1b[Kruns 3/3 | best loss=1", text)
+        self.assertNotIn("started:", text)  # no line per run
+        self.assertIn("this agent started 3 runs", text)
+
+    def test_a_pipe_gets_plain_lines(self):
+        text = self.run_agent(tty=False)
+        self.assertNotIn("\r", text)
+        self.assertEqual(text.count(" started: x="), 3)
+        self.assertIn(" finished (loss=1)", text)
+
+
 class CliTest(unittest.TestCase):
     def setUp(self):
         tmp = tempfile.TemporaryDirectory()
@@ -263,6 +298,29 @@ class CliTest(unittest.TestCase):
         runs = self.load(sid).runs
         self.assertEqual([r.state for r in runs], ["stopped"])  # and no new run after the cancel
         self.assertEqual(self.load(sid).state, "cancelled")
+
+    @unittest.skipUnless(POSIX, "process groups and signals")
+    def test_stop_lets_the_running_run_finish(self):
+        self.write("train.py", textwrap.dedent("""\
+            import os, time
+            with open(os.environ["PID_OUT"], "a") as fh:
+                fh.write("%d\\n" % os.getpid())
+            time.sleep(1.5)
+            print("loss=2")
+            """))
+        pids = os.path.join(self.dir, "pids")
+        sid = self.make_sweep("program: train.py\nmethod: grid\nparameters:\n  x: {values: [1, 2, 3]}\n")
+        agent = subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sid, "--dir", self.store],
+                                 cwd=self.dir, env=env_with(PID_OUT=pids), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, universal_newlines=True)
+        pid = self.wait_for_pid(pids)
+        self.assertEqual(self.cli("sweep", "--stop", sid, "--dir", self.store).returncode, 0)
+        stdout, stderr = agent.communicate(timeout=60)
+        self.assertEqual(agent.returncode, 0, stderr)
+        self.assertFalse(alive(pid))
+        runs = self.load(sid).runs
+        self.assertEqual([(r.state, r.summary) for r in runs], [("finished", {"loss": 2})])  # and no second run
+        self.assertIn("is stopped; no new runs", stderr)
 
     @unittest.skipUnless(POSIX, "process groups and signals")
     def test_ctrl_c_kills_the_child(self):
