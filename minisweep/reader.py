@@ -107,7 +107,7 @@ def _read_file(path: str) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], 
 
 
 def _parse_text(text: str, kind: Optional[str], name: Optional[str]):
-    from . import yamlreader
+    from .yamlreader import load as load_yaml
 
     if kind is None:
         kind = "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "yaml"
@@ -121,12 +121,12 @@ def _parse_text(text: str, kind: Optional[str], name: Optional[str]):
                               source=name) from None
         positions: Dict[tuple, Tuple[int, int]] = {}
         try:  # JSON is nearly YAML: borrow the YAML reader's key positions for messages
-            yamlreader.load(text, positions=positions)
+            load_yaml(text, positions=positions)
         except ConfigError:
             positions = {}
         return value, positions, name
     positions = {}
-    value = yamlreader.load(text, source=name, positions=positions)
+    value = load_yaml(text, source=name, positions=positions)
     return value, positions, name
 
 

@@ -343,7 +343,7 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
           retry_failed: int = 0, quiet: bool = False, verbose: bool = False,
           clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
           poll_seconds: float = 5.0, kill_delay: float = 5.0, metric_pattern: Optional[str] = None,
-          progress: bool = False) -> int:
+          progress: bool = False, executor: Any = None) -> int:
     """Run ``function`` once per run of the sweep; return how many runs this agent started.
 
     Args:
@@ -370,6 +370,10 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         kill_delay: command mode: seconds between SIGTERM and SIGKILL when a run is stopped.
         metric_pattern: command mode: the regular expression for metric lines in the output.
         progress: on a terminal, keep a one-line progress display instead of a line per run.
+        executor: a :class:`concurrent.futures.Executor` (a process pool, Dask, Ray,
+            mpi4py, ...): each run is sent to it and runs in a worker that writes
+            to the shared sweep directory itself; ``workers`` runs are kept in
+            flight (see :mod:`.distributed`).
 
     Raises:
         AgentError: when the first runs all failed, or the function is not callable.
@@ -382,6 +386,19 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
     if function is not None and not callable(function):
         raise AgentError("function must be callable, got %s" % type(function).__name__)
     store = open_store(sweep_id, project, dir, clock=clock)
+    if executor is not None:
+        from .distributed import run_on_executor
+
+        if function is None:
+            raise AgentError("executor= runs a function in the executor's workers; give function=...")
+        started = run_on_executor(store, function, executor, count=count, workers=workers,
+                                  lease_seconds=_lease_seconds(lease_seconds),
+                                  max_initial_failures=max_initial_failures, retry_failed=retry_failed,
+                                  say=(lambda text: None) if quiet else
+                                  (lambda text: print("minisweep: " + text, file=sys.stderr)))
+        if not quiet:
+            print("minisweep: " + _summary(store, started), file=sys.stderr)
+        return started
     grace = 0.0
     if function is None:
         from .command import METRIC_PATTERN, CommandFunction

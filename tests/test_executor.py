@@ -1,0 +1,76 @@
+"""agent(..., executor=ex): runs sent to a concurrent.futures executor share the sweep directory."""
+
+import concurrent.futures
+import os
+import tempfile
+import unittest
+
+import minisweep
+from minisweep.runner import AgentError
+
+
+def train(config):
+    """Module level, so a process pool can send it to its workers."""
+    return {"loss": (config["x"] - 3) ** 2, "pid": os.getpid()}
+
+
+def always_fails(config):
+    raise ValueError("broken on purpose")
+
+
+class ExecutorTest(unittest.TestCase):
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = tmp.name
+
+    def grid(self, n):
+        return minisweep.sweep({"method": "grid", "metric": {"name": "loss"},
+                                "parameters": {"x": {"values": list(range(n))}}}, dir=self.dir)
+
+    def test_process_pool_runs_every_point_once(self):
+        sid = self.grid(12)
+        with concurrent.futures.ProcessPoolExecutor(2) as ex:
+            started = minisweep.agent(sid, function=train, dir=self.dir, executor=ex, workers=3, quiet=True)
+        self.assertEqual(started, 12)
+        result = minisweep.load(sid, dir=self.dir)
+        self.assertEqual(sorted(r.config["x"] for r in result.runs), list(range(12)))
+        self.assertEqual(result.counts(), {"finished": 12})
+        pids = {r.summary["pid"] for r in result.runs}
+        self.assertNotIn(os.getpid(), pids)  # the runs ran in the workers
+        self.assertEqual(result.best_run().config, {"x": 3})
+        self.assertEqual(result.state, "finished")
+
+    def test_count_and_thread_pool(self):
+        sid = self.grid(10)
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            self.assertEqual(minisweep.agent(sid, function=train, dir=self.dir, executor=ex, workers=4, count=6,
+                                             quiet=True), 6)
+        self.assertEqual(len(minisweep.load(sid, dir=self.dir).runs), 6)
+
+    def test_unsendable_function_fails_before_any_run(self):
+        sid = self.grid(3)
+        with concurrent.futures.ProcessPoolExecutor(1) as ex:
+            with self.assertRaises(AgentError) as cm:
+                minisweep.agent(sid, function=lambda config: 1.0, dir=self.dir, executor=ex, quiet=True)
+        self.assertIn("cannot be sent to the executor's workers", str(cm.exception))
+        self.assertIn("not a lambda", str(cm.exception))
+        self.assertEqual(minisweep.load(sid, dir=self.dir).runs, [])
+
+    def test_first_failures_give_up(self):
+        sid = minisweep.sweep({"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}, dir=self.dir)
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            with self.assertRaises(AgentError) as cm:
+                import contextlib
+                import io
+
+                with contextlib.redirect_stderr(io.StringIO()):
+                    minisweep.agent(sid, function=always_fails, dir=self.dir, executor=ex, workers=2, count=50,
+                                    quiet=True)
+        self.assertIn("the first 5 runs all failed", str(cm.exception))
+        self.assertIn("broken on purpose", str(cm.exception))
+        self.assertLess(len(minisweep.load(sid, dir=self.dir).runs), 50)
+
+
+if __name__ == "__main__":
+    unittest.main()
