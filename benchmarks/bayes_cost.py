@@ -1,10 +1,19 @@
 """How long does one Bayesian suggestion take?  Seconds at 10, 100, 1000 runs.
 
-Times ``minisweep.bayes.suggest`` with 5 real parameters and 10, 100 and
-1000 finished observations of a smooth function, next to two baselines
-measured in the same process: drawing a random point (the floor) and, if
-W&B's ``sweeps`` package is importable, W&B's own engine on the same runs
-(the bar to stay under).  Times are medians over ``--reps`` calls.
+Times ``minisweep.next_config`` on a ``method: bayes`` sweep with 5
+parameters and 10, 100 and 1000 finished runs, as the agent calls it: with
+the sweep already parsed into a ``SweepConfig``.  Two sweeps: five uniform
+parameters (``box5``, a smooth objective) and the benchmark's ``mixed``
+problem (log-uniform, integer, categorical, uniform and q-log-uniform).
+Measured in the same process:
+
+* ``dict``: the same call given the config as a plain dict (it parses the
+  config on every call);
+* ``random``: ``next_config`` of the same sweep with ``method: random`` (the floor);
+* ``wandb``: W&B's own engine, ``sweeps.next_run``, on the same config and
+  runs, if the ``sweeps`` package can be imported (the bar to stay under).
+
+Times are medians over ``--reps`` calls, each with a different seed.
 
     python benchmarks/bayes_cost.py [--reps 5]
 """
@@ -19,25 +28,40 @@ import statistics
 import sys
 import time
 import warnings
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from minisweep.bayes import Dim, suggest  # noqa: E402
+import minisweep  # noqa: E402
+from problems import MIXED_PARAMETERS, mixed_objective  # noqa: E402
 
-D = 5
-# Seconds per suggestion W&B's engine takes with 5 parameters (the targets).
+# Seconds per suggestion of W&B's engine with 5 parameters (the issue's targets).
 TARGETS = {100: 0.051, 1000: 0.065}
 
+BOX5 = {f"x{i + 1}": {"min": 0.0, "max": 1.0} for i in range(5)}
 
-def _objective(x: List[float]) -> float:
+
+def _box5_objective(cfg: dict) -> float:
+    x = [cfg[f"x{i + 1}"] for i in range(5)]
     return sum((u - 0.3) ** 2 for u in x) + 0.1 * math.sin(7.0 * x[0])
 
 
-def _history(n: int, seed: int = 0):
-    rng = random.Random(seed)
-    X = [[rng.random() for _ in range(D)] for _ in range(n)]
-    return X, [_objective(x) for x in X]
+SWEEPS = {"box5": (BOX5, _box5_objective), "mixed": (MIXED_PARAMETERS, mixed_objective)}
+
+
+def _config(parameters: dict, method: str) -> dict:
+    return {"method": method, "metric": {"name": "loss", "goal": "minimize"}, "parameters": parameters}
+
+
+def _runs(parameters: dict, objective: Callable[[dict], float], n: int) -> List[minisweep.Run]:
+    """``n`` finished runs at random configs of the sweep."""
+    random_sweep = minisweep.parse_config(_config(parameters, "random"))
+    out = []
+    for k in range(n):
+        config = minisweep.next_config(random_sweep, [], seed=1000 + k)
+        out.append(minisweep.Run(f"r{k}", "finished", config, history=[{"loss": objective(config)}]))
+    return out
 
 
 def _median_time(fn: Callable[[int], object], reps: int) -> float:
@@ -49,24 +73,22 @@ def _median_time(fn: Callable[[int], object], reps: int) -> float:
     return statistics.median(times)
 
 
-def _wandb_timer() -> Optional[Callable[[List[List[float]], List[float], int], float]]:
+def _wandb_timer() -> Optional[Callable[[dict, List[minisweep.Run], int], float]]:
     try:
         import numpy as np
         import sweeps
         from sweeps import RunState, SweepRun
     except Exception:
         return None
-    cfg = {"method": "bayes", "metric": {"name": "loss", "goal": "minimize"},
-           "parameters": {f"x{i}": {"min": 0.0, "max": 1.0} for i in range(D)}}
 
-    def timer(X: List[List[float]], y: List[float], reps: int) -> float:
-        runs = [SweepRun(name=str(k), state=RunState.finished, config={f"x{i}": {"value": u} for i, u in enumerate(x)},
-                         summary_metrics={"loss": v}, history=[{"loss": v}]) for k, (x, v) in enumerate(zip(X, y))]
+    def timer(cfg: dict, runs: List[minisweep.Run], reps: int) -> float:
+        wruns = [SweepRun(name=r.id, state=RunState.finished, config={k: {"value": v} for k, v in r.config.items()},
+                          summary_metrics=dict(r.summary), history=list(r.history)) for r in runs]
         np.random.seed(0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sweeps.next_run(cfg, runs, validate=False)  # warm up imports and caches
-            return _median_time(lambda r: sweeps.next_run(cfg, runs, validate=False), reps)
+            sweeps.next_run(cfg, wruns)  # warm up imports and caches
+            return _median_time(lambda r: sweeps.next_run(cfg, wruns), reps)
 
     return timer
 
@@ -75,26 +97,32 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000])
+    ap.add_argument("--sweeps", nargs="*", default=list(SWEEPS))
+    ap.add_argument("--no-external", action="store_true", help="skip W&B even if installed")
     args = ap.parse_args(argv)
-    dims = [Dim("real")] * D
-    wandb = _wandb_timer()
-    suggest(dims, *_history(10), random.Random(0))  # warm up
-    print(f"seconds per suggestion, {D} real parameters (median of {args.reps})")
-    cols = ["runs", "minisweep", "random", "x random", "wandb", "x wandb", "target", "ok"]
-    print("  ".join(f"{c:>10}" for c in cols))
-    for n in args.sizes:
-        X, y = _history(n)
-        ours = _median_time(lambda r: suggest(dims, X, y, random.Random(r)), args.reps)
-        rnd = _median_time(lambda r: [dim.snap(u) for dim, u in zip(dims, (random.Random(r).random() for _ in dims))],
-                           max(args.reps, 100))
-        wb = wandb(X, y, args.reps) if wandb else None
-        target = TARGETS.get(n)
-        row = [str(n), f"{ours:.4f}", f"{rnd:.2e}", f"{ours / rnd:.0f}",
-               f"{wb:.4f}" if wb else "n/a", f"{ours / wb:.2f}" if wb else "-",
-               f"{target:.3f}" if target else "-", ("yes" if ours <= target else "NO") if target else "-"]
-        print("  ".join(f"{c:>10}" for c in row), flush=True)
+    wandb = None if args.no_external else _wandb_timer()
+    print(f"seconds per suggestion of next_config, 5 parameters, parsed SweepConfig (median of {args.reps})")
+    cols = ["sweep", "runs", "minisweep", "dict", "random", "x random", "wandb", "x wandb", "target", "ok"]
+    print("  ".join(f"{c:>9}" for c in cols))
+    for sweep_name in args.sweeps:
+        parameters, objective = SWEEPS[sweep_name]
+        cfg = _config(parameters, "bayes")
+        parsed = minisweep.parse_config(cfg)
+        parsed_random = minisweep.parse_config(_config(parameters, "random"))
+        minisweep.next_config(parsed, _runs(parameters, objective, 10), seed=0)  # warm up imports
+        for n in args.sizes:
+            runs = _runs(parameters, objective, n)
+            ours = _median_time(lambda r: minisweep.next_config(parsed, runs, seed=r), args.reps)
+            as_dict = _median_time(lambda r: minisweep.next_config(cfg, runs, seed=r), args.reps)
+            rnd = _median_time(lambda r: minisweep.next_config(parsed_random, runs, seed=r), max(args.reps, 100))
+            wb = wandb(cfg, runs, args.reps) if wandb else None
+            target = TARGETS.get(n)
+            row = [sweep_name, str(n), f"{ours:.4f}", f"{as_dict:.4f}", f"{rnd:.1e}", f"{ours / rnd:.0f}",
+                   f"{wb:.4f}" if wb else "n/a", f"{ours / wb:.2f}" if wb else "-",
+                   f"{target:.3f}" if target else "-", ("yes" if ours <= target else "NO") if target else "-"]
+            print("  ".join(f"{c:>9}" for c in row), flush=True)
     if wandb is None:
-        print("wandb: not installed (pip install sweeps to compare)")
+        print("wandb: not installed (pip install sweeps to compare)" if not args.no_external else "wandb: skipped")
     return 0
 
 

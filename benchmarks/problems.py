@@ -1,12 +1,11 @@
-"""Benchmark problems for Bayesian search, each in two forms.
+"""Benchmark problems for Bayesian search, as W&B sweep configs.
 
-Every problem is given both as a function of the unit cube (with the
-:class:`minisweep.bayes.Dim` list the optimizer sees) and as a W&B sweep
-``parameters`` dict with an objective of a run's config, so the same problem
-can be handed to minisweep's ``suggest``, to ``minisweep.next_config`` and to
-W&B's own ``sweeps`` engine.  All objectives are minimised and have a known
-minimum, so results are reported as *simple regret*: best value found minus
-the minimum.
+Every problem is what a user would write: a W&B sweep ``parameters`` dict
+and an objective of a run's config.  The same config goes to
+``minisweep.next_config`` (``method: bayes`` and ``method: random``), to W&B's
+own ``sweeps`` engine and, translated parameter by parameter, to Optuna.  All
+objectives are minimised and have a known minimum, so results are reported as
+*simple regret*: best value found minus the minimum.
 
 * ``branin``: 2-d, x1 in [-5, 10], x2 in [0, 15]; three global minima, 0.397887.
 * ``hartmann6``: 6-d on [0, 1]^6; one narrow minimum, -3.32237.
@@ -25,16 +24,13 @@ the minimum.
   learning rate, deeper nets want more dropout.  The minimum 0 is at adam,
   lr = 1e-3, 5 layers, dropout 0.25, batch 64.
 
-Unit-cube mapping (what minisweep's search layer does): real parameters go
-through their prior CDF (``lr`` on a log scale), ``layers`` is an ``int`` Dim
-with 8 levels, ``opt`` a ``cat`` Dim with 3, ``batch`` an ``int`` Dim with
-its 32 reachable values 16, 32, ..., 512.
-
 >>> p = PROBLEMS["branin"]
->>> round(p.objective([(-math.pi + 5) / 15, 12.275 / 15]) - p.minimum, 6)
+>>> round(p.objective({"x1": -math.pi, "x2": 12.275}) - p.minimum, 6)
 0.0
->>> round(PROBLEMS["mixed"].objective_config(MIXED_OPTIMUM), 12)
+>>> round(PROBLEMS["mixed"].objective(MIXED_OPTIMUM), 12)
 0.0
+>>> PROBLEMS["rosenbrock4"].sweep_config("random")["parameters"]["x4"]
+{'min': -2.0, 'max': 2.0}
 """
 
 from __future__ import annotations
@@ -42,55 +38,44 @@ from __future__ import annotations
 import math
 from typing import Callable, Dict, List, Sequence
 
-from minisweep.bayes import Dim
-
-__all__ = ["Problem", "PROBLEMS", "MIXED_OPTIMUM"]
+__all__ = ["Problem", "PROBLEMS", "MIXED_OPTIMUM", "MIXED_PARAMETERS"]
 
 Config = Dict[str, object]
 
 
 class Problem:
-    """A minimisation problem on the unit cube and as a sweep config.
+    """A minimisation problem given as a W&B sweep.
 
     Attributes:
         name: short name.
-        dims: the Dims of the unit-cube form.
-        minimum: the known global minimum.
-        parameters: W&B sweep ``parameters`` dict.
-        decode: unit point -> run config (plain values).
-        objective_config: run config -> objective value.
+        parameters: the W&B sweep ``parameters`` dict.
+        minimum: the known global minimum of ``objective``.
+        objective: run config -> objective value (the metric ``loss``).
     """
 
-    def __init__(self, name: str, dims: List[Dim], minimum: float, parameters: Dict[str, dict],
-                 decode: Callable[[Sequence[float]], Config], objective_config: Callable[[Config], float]) -> None:
+    def __init__(self, name: str, parameters: Dict[str, dict], minimum: float,
+                 objective: Callable[[Config], float]) -> None:
         self.name = name
-        self.dims = dims
-        self.minimum = minimum
         self.parameters = parameters
-        self.decode = decode
-        self.objective_config = objective_config
+        self.minimum = minimum
+        self.objective = objective
 
-    def objective(self, u: Sequence[float]) -> float:
-        """Objective of a unit-cube point."""
-        return self.objective_config(self.decode(u))
-
-    def sweep_config(self) -> dict:
-        """A complete W&B bayes sweep config for this problem."""
-        return {"method": "bayes", "metric": {"name": "loss", "goal": "minimize"}, "parameters": self.parameters}
+    def sweep_config(self, method: str = "bayes") -> dict:
+        """The complete W&B sweep config: ``parameters`` plus ``method`` and the metric."""
+        return {"method": method, "metric": {"name": "loss", "goal": "minimize"},
+                "parameters": {k: dict(v) for k, v in self.parameters.items()}}
 
 
 def _box(name: str, lows: Sequence[float], highs: Sequence[float], f: Callable[[List[float]], float],
          minimum: float) -> Problem:
+    """A problem on a box: parameters x1, x2, ... each ``{min: lo, max: hi}`` (floats: uniform)."""
     keys = [f"x{i + 1}" for i in range(len(lows))]
+    params = {k: {"min": float(lo), "max": float(hi)} for k, lo, hi in zip(keys, lows, highs)}
 
-    def decode(u: Sequence[float]) -> Config:
-        return {k: lo + (hi - lo) * ui for k, lo, hi, ui in zip(keys, lows, highs, u)}
-
-    def objective_config(cfg: Config) -> float:
+    def objective(cfg: Config) -> float:
         return f([float(cfg[k]) for k in keys])  # type: ignore[arg-type]
 
-    params = {k: {"distribution": "uniform", "min": float(lo), "max": float(hi)} for k, lo, hi in zip(keys, lows, highs)}
-    return Problem(name, [Dim("real") for _ in keys], minimum, params, decode, objective_config)
+    return Problem(name, params, minimum, objective)
 
 
 def branin(x: List[float]) -> float:
@@ -128,7 +113,6 @@ def ackley(x: List[float]) -> float:
 _OPTS = ["adam", "sgd", "rmsprop"]
 _BASE = {"adam": 0.0, "sgd": 0.08, "rmsprop": 0.03}
 _BEST_LOG_LR = {"adam": -3.0, "sgd": -1.5, "rmsprop": -3.5}
-_BATCHES = [16 * (k + 1) for k in range(32)]
 MIXED_OPTIMUM: Config = {"lr": 1e-3, "layers": 5, "opt": "adam", "dropout": 0.25, "batch": 64}
 
 MIXED_PARAMETERS: Dict[str, dict] = {
@@ -151,24 +135,10 @@ def mixed_objective(cfg: Config) -> float:
             + 0.6 * (dropout - 0.05 * layers) ** 2 + 0.02 * math.log2(batch / 64.0) ** 2)
 
 
-_MIXED_DIMS = [Dim("real"), Dim("int", 8), Dim("cat", 3), Dim("real"), Dim("int", 32)]
-
-
-def _mixed_decode(u: Sequence[float]) -> Config:
-    lo, hi = math.log(1e-5), math.log(1e-1)
-    return {
-        "lr": math.exp(lo + (hi - lo) * u[0]),
-        "layers": 1 + _MIXED_DIMS[1].level(u[1]),
-        "opt": _OPTS[_MIXED_DIMS[2].level(u[2])],
-        "dropout": 0.5 * u[3],
-        "batch": _BATCHES[_MIXED_DIMS[4].level(u[4])],
-    }
-
-
 PROBLEMS: Dict[str, Problem] = {
     "branin": _box("branin", [-5.0, 0.0], [10.0, 15.0], branin, 0.397887),
     "hartmann6": _box("hartmann6", [0.0] * 6, [1.0] * 6, hartmann6, -3.32237),
     "rosenbrock4": _box("rosenbrock4", [-2.0] * 4, [2.0] * 4, rosenbrock, 0.0),
     "ackley5": _box("ackley5", [-5.0] * 5, [5.0] * 5, ackley, 0.0),
-    "mixed": Problem("mixed", _MIXED_DIMS, 0.0, MIXED_PARAMETERS, _mixed_decode, mixed_objective),
+    "mixed": Problem("mixed", MIXED_PARAMETERS, 0.0, mixed_objective),
 }

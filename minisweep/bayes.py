@@ -53,6 +53,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -76,6 +77,9 @@ _ASCENT_STEPS = 15          # BFGS iterations of the gradient ascent per start
 _DISCRETE_EVALS = 20        # acquisition evaluations of the int/cat coordinate pass per start
 _N_INITIAL_SPREAD = 32      # random points compared when choosing a space-filling point
 _N_INIT = 2                 # space-filling points before the GP takes over
+_N_SWAP = 3                 # best points whose categories are all swapped in as candidates
+_LENGTH = 0.5               # median of the length-scale prior of a real or int parameter
+_CAT_LENGTH = 1.5           # ... of a categorical one (two categories are at distance 1)
 _WARP = 1.0                 # log-warp offset, as a multiple of the median gap to the best
 
 
@@ -84,24 +88,44 @@ class Dim:
 
     Args:
         kind: ``"real"`` (continuous in [0, 1]), ``"int"`` (``n`` ordered
-            levels, level ``k`` at ``(k + 0.5) / n``) or ``"cat"`` (``n``
-            unordered categories, same level positions).
+            levels) or ``"cat"`` (``n`` unordered categories).
         n: number of levels for ``"int"`` and ``"cat"``; ``None`` for ``"real"``.
+            Level ``k`` sits at ``(k + 0.5) / n``.
+        positions: ``"int"`` only, instead of ``n``: the unit coordinate of
+            each level, strictly increasing in [0, 1].  A quantised
+            parameter puts its levels at their prior CDF, so a log-scale one
+            (batch sizes 16, 32, ..., 512) keeps its log geometry.
 
     Raises:
-        ValueError: unknown kind, or ``n`` missing / not a positive integer.
+        ValueError: unknown kind, ``n`` missing / not a positive integer, or
+            bad ``positions``.
 
     >>> Dim("int", 3).levels()
     [0.16666666666666666, 0.5, 0.8333333333333334]
     >>> Dim("int", 3).snap(0.6)
     0.5
+    >>> Dim("int", positions=[0.0, 0.2, 1.0]).snap(0.7)
+    1.0
     """
 
-    __slots__ = ("kind", "n")
+    __slots__ = ("kind", "n", "positions", "_cuts")
 
-    def __init__(self, kind: str, n: Optional[int] = None) -> None:
+    def __init__(self, kind: str, n: Optional[int] = None, positions: Optional[Sequence[float]] = None) -> None:
         if kind not in ("real", "int", "cat"):
             raise ValueError(f"Dim.kind: expected 'real', 'int' or 'cat', got {kind!r}")
+        self.positions: Optional[Tuple[float, ...]] = None
+        self._cuts: Tuple[float, ...] = ()
+        if positions is not None:
+            pos = tuple(float(u) for u in positions)
+            if kind != "int":
+                raise ValueError(f"Dim.positions: only an 'int' dimension has positions, not {kind!r}")
+            if n is not None and n != len(pos):
+                raise ValueError(f"Dim.n: {n!r} levels but {len(pos)} positions")
+            if not pos or not all(0.0 <= u <= 1.0 for u in pos) or any(a >= b for a, b in zip(pos, pos[1:])):
+                raise ValueError(f"Dim.positions: expected increasing unit coordinates, got {list(pos)!r}")
+            n = len(pos)
+            self.positions = pos
+            self._cuts = tuple((a + b) / 2.0 for a, b in zip(pos, pos[1:]))
         if kind == "real":
             if n is not None:
                 raise ValueError(f"Dim.n: a 'real' dimension has no levels, got n={n!r}")
@@ -111,22 +135,28 @@ class Dim:
         self.n = n
 
     def __repr__(self) -> str:
+        if self.positions is not None:
+            return f"Dim({self.kind!r}, positions={list(self.positions)!r})"
         return f"Dim({self.kind!r})" if self.n is None else f"Dim({self.kind!r}, {self.n})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Dim) and (self.kind, self.n) == (other.kind, other.n)
+        return isinstance(other, Dim) and (self.kind, self.n, self.positions) == (other.kind, other.n, other.positions)
 
     def __hash__(self) -> int:
-        return hash((self.kind, self.n))
+        return hash((self.kind, self.n, self.positions))
 
     def level(self, u: float) -> int:
-        """Index of the level containing unit coordinate ``u`` (int/cat only)."""
+        """Index of the level nearest to unit coordinate ``u`` (int/cat only)."""
+        if self.positions is not None:
+            return bisect.bisect_left(self._cuts, u)
         n = self.n or 1
         k = int(u * n)
         return 0 if k < 0 else n - 1 if k >= n else k
 
     def centre(self, k: int) -> float:
         """Unit coordinate of level ``k``."""
+        if self.positions is not None:
+            return self.positions[k]
         return (k + 0.5) / (self.n or 1)
 
     def levels(self) -> List[float]:
@@ -224,6 +254,17 @@ def _spread_point(dims: Sequence[Dim], taken: Sequence[Sequence[float]], rng: ra
     cands = [_snap(dims, p) for p in halton(_N_INITIAL_SPREAD, len(dims), rng)]
     if not taken:
         return cands[0]
+    # Each category before any repeats: a category with the fewest taken
+    # points (the candidate's own if it is one of them).
+    for j, dim in enumerate(dims):
+        if dim.kind == "cat":
+            counts = [0] * (dim.n or 1)
+            for t in taken:
+                counts[dim.level(t[j])] += 1
+            fewest = [k for k, c in enumerate(counts) if c == min(counts)]
+            for c in cands:
+                if dim.level(c[j]) not in fewest:
+                    c[j] = dim.centre(fewest[rng.randrange(len(fewest))])
     seen = {_key(t) for t in taken}
     best, best_d = cands[0], -1.0
     for c in cands:
@@ -367,8 +408,9 @@ def _polish(dims: Sequence[Dim], acq: _Acquisition, x: Point, fx: float, steps: 
             if dim.kind == "cat":
                 moves = [dim.centre(k) for k in range(dim.n or 1) if k != dim.level(x[j])]
             elif dim.kind == "int":
-                h = max(1, int(round(steps[j] * (dim.n or 1))))
-                moves = [x[j] - h / dim.n, x[j] + h / dim.n]  # type: ignore[operator]
+                n, k = dim.n or 1, dim.level(x[j])
+                h = max(1, int(round(steps[j] * n)))
+                moves = [dim.centre(i) for i in (k - h, k + h) if 0 <= i < n]
             else:
                 moves = [x[j] - steps[j], x[j] + steps[j]]
             for u in moves:
@@ -450,7 +492,9 @@ def suggest(
     enc = _Encoder(dims)
     Xe = [enc.encode(p) for p in Xo]
     fit_idx = _select(yz, _FIT_OBSERVATIONS)
-    hyper = fit_hyperparameters([Xe[i] for i in fit_idx], [yz[i] for i in fit_idx], enc.groups)
+    prior_lengths = [_CAT_LENGTH if dim.kind == "cat" else _LENGTH for dim in dims]
+    hyper = fit_hyperparameters([Xe[i] for i in fit_idx], [yz[i] for i in fit_idx], enc.groups,
+                                prior_lengths=prior_lengths)
     gp = _make_gp(Xe, yz, hyper, enc.groups)
     if pending:
         Xp = [enc.encode(_snap(dims, p)) for p in pending]
@@ -473,6 +517,17 @@ def suggest(
             else:
                 c.append(dim.snap(base[j] + rng.gauss(0.0, scale * min(lengths[j], 1.0))))
         cands.append(c)
+    # Every other category at the best points, the rest of the point kept:
+    # "the best settings so far, but with adam" is the question a category
+    # needs asked, and random candidates rarely ask it.
+    for base in tops[:_N_SWAP]:
+        for j, dim in enumerate(dims):
+            if dim.kind == "cat":
+                for k in range(dim.n or 1):
+                    if k != dim.level(base[j]):
+                        c = list(base)
+                        c[j] = dim.centre(k)
+                        cands.append(c)
     scored = _screen(acq, cands, _N_POLISH + 4)
 
     # Polish the best few distinct candidates: gradient ascent on log EI

@@ -392,8 +392,9 @@ class _Objective:
     """
 
     def __init__(self, X: Sequence[Sequence[float]], y: Sequence[float], groups: Sequence[int], n_groups: int,
-                 noise_floor: float) -> None:
+                 noise_floor: float, log_l_means: Sequence[float]) -> None:
         n = len(X)
+        self.log_l_means = list(log_l_means)
         self.n = n
         self.y = list(y)
         self.G = n_groups
@@ -465,7 +466,7 @@ class _Objective:
         # Priors.
         for g in range(G):
             # log w = -2 log l; log l ~ N(mu, sd^2)
-            z = (-0.5 * theta[g] - _LOG_L_MEAN) / _LOG_L_SD
+            z = (-0.5 * theta[g] - self.log_l_means[g]) / _LOG_L_SD
             nll += 0.5 * z * z
             grad[g] += z / _LOG_L_SD * (-0.5)
         z = theta[G] / _LOG_S2_SD
@@ -566,6 +567,7 @@ def fit_hyperparameters(
     noise_floor: float = _NOISE_FLOOR,
     max_iter: int = 40,
     starts: Sequence[Sequence[float]] = (),
+    prior_lengths: Optional[Sequence[float]] = None,
 ) -> Hyper:
     """Fit ARD length scales, signal and noise variance by maximum a posteriori.
 
@@ -579,6 +581,9 @@ def fit_hyperparameters(
         noise_floor: the smallest noise variance allowed.
         max_iter: BFGS iterations per start.
         starts: extra starting length scales.
+        prior_lengths: the median of each group's length-scale prior
+            (default 0.5 for every group: a function that varies over
+            half the unit interval).
 
     Returns:
         The fitted :class:`Hyper`.
@@ -592,10 +597,14 @@ def fit_hyperparameters(
     if groups is None:
         groups = list(range(len(X[0])))
     G = max(groups) + 1 if len(groups) else 0
-    obj = _Objective(X, y, groups, G, noise_floor)
+    if prior_lengths is None:
+        prior_lengths = [math.exp(_LOG_L_MEAN)] * G
+    if len(prior_lengths) != G:
+        raise ValueError(f"fit_hyperparameters: {len(prior_lengths)} prior lengths for {G} groups")
+    obj = _Objective(X, y, groups, G, noise_floor, [_log(l) for l in prior_lengths])
     bounds = _bounds(G)
     best: Optional[Tuple[Vector, float]] = None
-    init_lengths = [[math.exp(_LOG_L_MEAN)] * G] + [list(s) for s in starts]
+    init_lengths = [list(prior_lengths)] + [list(s) for s in starts]
     for lengths in init_lengths:
         theta0 = [-2.0 * _log(l) for l in lengths] + [0.0, _log(1e-3)]
         theta, val = _minimize(obj, theta0, bounds, max_iter)

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -101,30 +102,110 @@ def next_config(sweep: Any, runs: Sequence[Run], *, seed: Any = None, retry_fail
 # ----------------------------------------------------------------------------- bayes
 
 
-def _dims(params: Sequence[Any]) -> List[Any]:
-    from .bayes import Dim
+#: A quantised (``q_*``) parameter with at most this many distinct values is searched as ordered levels.
+_MAX_Q_LEVELS = 1000
 
-    dims = []
-    for p in params:
-        if p.distribution in ("categorical", "categorical_w_probabilities"):
-            dims.append(Dim("cat", len(p.values)))
-        elif p.distribution == "int_uniform" and p.max - p.min + 1 <= 1000:
-            dims.append(Dim("int", p.max - p.min + 1))
+
+class _Axis:
+    """How one searchable parameter maps to a :class:`~.bayes.Dim` and back.
+
+    The optimizer works in the unit cube of prior CDFs.  A continuous
+    parameter is a ``real`` Dim: ``cdf`` in, ``ppf`` out.  A discrete one is a
+    Dim with *levels*, one per value a run can take, and the mapping goes
+    through the level index, never through ``ppf``:
+
+    - categorical: a ``cat`` Dim, level ``k`` is ``values[k]``;
+    - ``int_uniform``: an ``int`` Dim with ``max - min + 1`` equally spaced levels;
+    - quantised (``q_uniform``, ``q_log_uniform_values``, ``q_normal``, ...):
+      its reachable values ``k * q`` (W&B's ``round(x / q) * q`` over the
+      prior's range), as an ``int`` Dim whose levels sit at the prior CDF of
+      each value, so batch sizes 16, 32, ..., 512 on a log scale stay on a log
+      scale.  With more than ``_MAX_Q_LEVELS`` values the step is finer than
+      a thousandth of the range: it is searched as ``real`` and rounded by
+      ``ppf``.
+
+    So a proposal and the run it becomes map to the same point (``ppf`` of a
+    level centre quantised, then ``cdf`` of that value, would drift to
+    another point, and the optimizer could propose one config twice), and the
+    optimizer, which never proposes a point already taken while an untaken
+    level combination exists, never proposes an observed config either.
+    """
+
+    __slots__ = ("param", "dim", "values", "_lo", "_q")
+
+    def __init__(self, p: Any) -> None:
+        from .bayes import Dim
+
+        self.param = p
+        self.values: Optional[List[Any]] = None
+        self._lo = 0
+        self._q: Any = None
+        d = p.distribution
+        if d in ("categorical", "categorical_w_probabilities"):
+            self.dim = Dim("cat", len(p.values))
+            self.values = list(p.values)
+        elif d == "int_uniform":
+            self.dim = Dim("int", p.max - p.min + 1)
+            self._lo, self._q = p.min, 1
+        elif d.startswith("q_"):
+            lo, hi = distributions.ppf(p, 0.0), distributions.ppf(p, 1.0)  # already quantised
+            k0, k1 = int(round(lo / p.q)), int(round(hi / p.q))
+            values = [distributions.quantize(k * p.q, p.q) for k in range(k0, k1 + 1)] if k1 - k0 < _MAX_Q_LEVELS else []
+            positions = [distributions.cdf(p, v) for v in values]
+            if values and all(a < b for a, b in zip(positions, positions[1:])):
+                self.dim = Dim("int", positions=positions)
+                self.values, self._lo, self._q = values, k0, p.q
+            else:
+                self.dim = Dim("real")
         else:
-            dims.append(Dim("real", None))
-    return dims
+            self.dim = Dim("real")
+
+    def to_unit(self, value: Any) -> float:
+        """The unit coordinate of a run's value (a level centre for a discrete parameter).
+
+        Raises:
+            TypeError, ValueError: the value cannot belong to this parameter.
+        """
+        dim, p = self.dim, self.param
+        if dim.kind == "cat":
+            return dim.centre(distributions.index_of(p.values, value))
+        if dim.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError("%r is not a number" % (value,))
+            k = int(round(value / self._q)) - self._lo
+            return dim.centre(min(max(k, 0), dim.n - 1))
+        return distributions.cdf(p, value)
+
+    def from_unit(self, u: float) -> Any:
+        """The parameter value at unit coordinate ``u``."""
+        if self.dim.kind == "real":
+            return distributions.ppf(self.param, u)
+        k = self.dim.level(u)
+        if self.values is not None:
+            return self.values[k]
+        return self._lo + k  # int_uniform
 
 
-def _unit_point(params: Sequence[Any], config: Dict[str, Any]) -> Optional[List[float]]:
+def _axes(params: Sequence[Any]) -> List[_Axis]:
+    return [_Axis(p) for p in params]
+
+
+def _dims(params: Sequence[Any]) -> List[Any]:
+    """The optimizer's :class:`~.bayes.Dim` of each searchable parameter."""
+    return [axis.dim for axis in _axes(params)]
+
+
+def _unit_point(axes: Sequence[_Axis], config: Dict[str, Any]) -> Optional[List[float]]:
+    """A run config as a unit point, or ``None`` if a value is missing or impossible."""
     from .grid import _MISSING, lookup
 
     point = []
-    for p in params:
-        value = lookup(config, p.path)
+    for axis in axes:
+        value = lookup(config, axis.param.path)
         if value is _MISSING:
             return None
         try:
-            point.append(distributions.cdf(p, value))
+            point.append(axis.to_unit(value))
         except (TypeError, ValueError):
             return None
     return point
@@ -186,19 +267,19 @@ def observations(sweep: Any, runs: Sequence[Run]) -> Tuple[List[Run], List[float
 def _bayes(sweep: Any, runs: List[Run], rng: random.Random) -> Dict[str, Any]:
     from .bayes import suggest
 
-    searchable = [p for p in sweep.params if p.distribution != "constant"]
+    axes = _axes([p for p in sweep.params if p.distribution != "constant"])
     flat = {p.path: p.value for p in sweep.params if p.distribution == "constant"}
-    if searchable:
+    if axes:
         done, ys, flying = observations(sweep, runs)
         X: List[List[float]] = []
         y: List[float] = []
         for run, value in zip(done, ys):
-            point = _unit_point(searchable, run.config)
+            point = _unit_point(axes, run.config)
             if point is not None:
                 X.append(point)
                 y.append(value)
-        pending = [pt for pt in (_unit_point(searchable, r.config) for r in flying) if pt is not None]
-        u = suggest(_dims(searchable), X, y, rng, pending=pending)
-        for p, ui in zip(searchable, u):
-            flat[p.path] = distributions.ppf(p, ui)
+        pending = [pt for pt in (_unit_point(axes, r.config) for r in flying) if pt is not None]
+        u = suggest([axis.dim for axis in axes], X, y, rng, pending=pending)
+        for axis, ui in zip(axes, u):
+            flat[axis.param.path] = axis.from_unit(ui)
     return sweep.nest({p.path: flat[p.path] for p in sweep.params})

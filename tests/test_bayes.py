@@ -50,6 +50,30 @@ class DimTest(unittest.TestCase):
                          [0.125, 0.125, 0.375, 0.875, 0.875, 0.875])
         self.assertEqual(Dim("real").snap(1.5), 1.0)
 
+    def test_levels_at_given_positions(self):
+        d = Dim("int", positions=[0.0, 0.2, 0.5, 1.0])
+        self.assertEqual(d.n, 4)
+        self.assertEqual(d.levels(), [0.0, 0.2, 0.5, 1.0])
+        self.assertEqual([d.level(u) for u in (-1.0, 0.09, 0.11, 0.34, 0.36, 0.76, 2.0)], [0, 0, 1, 1, 2, 3, 3])
+        self.assertEqual(d.snap(0.7), 0.5)
+        self.assertEqual(d, Dim("int", 4, positions=[0.0, 0.2, 0.5, 1.0]))
+        self.assertNotEqual(d, Dim("int", 4))
+        for kwargs in ({"kind": "cat", "positions": [0.1, 0.9]}, {"kind": "int", "positions": [0.5, 0.5]},
+                       {"kind": "int", "positions": []}, {"kind": "int", "positions": [0.2, 1.5]},
+                       {"kind": "int", "n": 3, "positions": [0.2, 0.5]}):
+            with self.subTest(**kwargs), self.assertRaises(ValueError):
+                Dim(**kwargs)
+
+    def test_suggestions_land_on_given_positions(self):
+        d = Dim("int", positions=[0.0, 0.1, 0.15, 0.9])
+        dims = [Dim("real"), d]
+        X, y = [], []
+        for t in range(8):
+            x = suggest(dims, X, y, random.Random(t))
+            self.assertIn(x[1], d.levels())
+            X.append(x)
+            y.append((x[0] - 0.5) ** 2 + x[1])
+
 
 class SuggestContractTest(unittest.TestCase):
     dims = [Dim("real"), Dim("int", 5), Dim("cat", 3), Dim("real")]
@@ -125,6 +149,18 @@ class SuggestContractTest(unittest.TestCase):
         self.assertEqual(len(x), 4)
         self.assertTrue(sizes)
         self.assertLessEqual(max(sizes), 40 + len(pending))
+
+
+class CategoryTest(unittest.TestCase):
+    def test_every_other_category_of_the_best_point_is_considered(self):
+        # Category 0 was tried once, far from the good region; the best
+        # point's settings with category 0 are the obvious next question.
+        dims = [Dim("real"), Dim("cat", 2)]
+        X = [[0.05, 0.25], [0.2, 0.75], [0.4, 0.75], [0.5, 0.75], [0.6, 0.75], [0.8, 0.75], [0.55, 0.75]]
+        y = [3.0] + [(x[0] - 0.5) ** 2 + 1.0 for x in X[1:]]
+        x = suggest(dims, X, y, random.Random(0))
+        self.assertEqual(x[1], 0.25)
+        self.assertLess(abs(x[0] - 0.5), 0.25)
 
 
 class QualityTest(unittest.TestCase):
