@@ -7,12 +7,12 @@ machine may never be released), so this lock uses only operations that NFS
 performs atomically on the server:
 
 1. **Taking it.**  The would-be owner writes its *owner record* (host, pid,
-   agent, a random token, its lease length) to a private temporary file, closes
-   it (on NFS, closing sends the data to the server), and hard-links it to the
-   fixed name ``lock``.  ``link`` fails with ``EEXIST`` when the name is
-   taken, so exactly one contender wins.  NFS may replay a ``link`` whose reply
-   was lost and report ``EEXIST`` for a link that did succeed; the winner is
-   recognised by the temporary file's link count having become 2.
+   agent, a random token, its lease length) to a private file, closes it (on
+   NFS, closing sends the data to the server), and hard-links it to the fixed
+   name ``lock``.  ``link`` fails with ``EEXIST`` when the name is taken, so
+   exactly one contender wins.  NFS may replay a ``link`` whose reply was lost
+   and report ``EEXIST`` for a link that did succeed; the winner is recognised
+   by the private file's link count having become 2.
 2. **Holding it.**  While it holds the lock, the owner *refreshes* the record
    every quarter lease: it rewrites a fixed-width beat counter inside the file,
    through a descriptor it keeps open, and syncs it to the server.
@@ -33,6 +33,33 @@ performs atomically on the server:
    it to a tombstone, checks again, and deletes it.  An owner that stalled for
    longer than its lease may find its lock broken; :meth:`LeaseLock.refresh`
    then returns ``False`` and :attr:`LeaseLock.held` turns false.
+
+**Reusing the record file.**  Creating a file is the slowest of these steps on
+many file systems (it allocates an inode), so a lock given a ``record=`` path
+keeps that private file from one acquisition to the next: it rewrites the
+file in place (a new random token each time) and links it again.  Rewriting a
+file that a waiter might be reading would be wrong (a breaker compares the
+tombstone's bytes with what it watched go stale), so the owner rewrites only
+when no name but its own can lead to the file:
+
+- only after a *clean* release: the owner itself renamed ``lock`` (still its
+  inode) to its tombstone and removed it.  A breaker reads a record only
+  through its own tombstone, which it makes by renaming ``lock``; had one
+  done so during this hold, the owner's release would have found ``lock``
+  gone or foreign (not clean), or, if the breaker had already linked it back,
+  the breaker had finished reading before the owner's rename;
+- and only when the file's link count is 1 (its private name alone), checked
+  on a freshly opened descriptor: no tombstone, no ``lock``.  While the count
+  is 1 nobody else can make a new name for it, since ``link`` needs an
+  existing name and the private one is used by its owner alone.
+
+Otherwise the owner unlinks its private name (leaving the inode to whoever
+holds the other names) and creates a fresh file.  A waiter that opened
+``lock`` just before a release and reads the file while it is rewritten
+stats ``lock`` again after reading and discards the observation unless
+``lock`` still names the same file, so it never times a lease from bytes read
+before they were published.  Without ``record=`` a fresh temporary file is
+made for each acquisition and removed once linked.
 
 Limits, stated plainly: a lock can be broken wrongly if its owner is alive but
 cannot write to the shared directory for a whole lease (a paused VM, a network
@@ -88,6 +115,18 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
+def _pwrite_all(fd: int, data: bytes) -> None:
+    """Write ``data`` at offset 0."""
+    if not hasattr(os, "pwrite"):  # pragma: no cover - Windows
+        os.lseek(fd, 0, os.SEEK_SET)
+        _write_all(fd, data)
+        return
+    view, offset = memoryview(data), 0
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+
+
 class LeaseLock:
     """An exclusive lock on ``path`` that works across threads, processes and hosts.
 
@@ -101,6 +140,11 @@ class LeaseLock:
         clock: wall clock, only written into the record for people to read.
         heartbeat: refresh the lock from a background thread while it is held
             (turn off only in tests that call :meth:`refresh` themselves).
+        record: a private file name, on the same file system as ``path``,
+            for this contender's owner record, kept and reused from one
+            acquisition to the next (see the module docstring) and removed by
+            :meth:`close`.  ``None``: a fresh temporary file next to ``path``
+            for each acquisition.
 
     One object is one contender: it is not reentrant, and the threads of one
     process that want to take turns should each use their own object or
@@ -112,8 +156,11 @@ class LeaseLock:
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time,
                  heartbeat: bool = True,
-                 poll: Tuple[float, float] = (0.0002, 0.02)) -> None:
+                 poll: Tuple[float, float] = (0.0002, 0.02),
+                 record: Optional[str] = None) -> None:
         self.path = os.fspath(path)
+        self.record = os.fspath(record) if record is not None else None
+        self._reusable = False  # the record file may be rewritten in place (after a clean release)
         self.owner = dict(owner or {})
         self._monotonic = monotonic
         self._sleep = sleep
@@ -161,7 +208,6 @@ class LeaseLock:
         if not lease > 0:
             raise ValueError("lease_seconds must be positive, got %r" % (lease_seconds,))
         token = _token()
-        tmp = "%s.%s.tmp" % (self.path, token)
         record = dict(self.owner)
         record.update({"format": LOCK_FORMAT, "kind": "minisweep.lock", "token": token,
                        "host": socket.gethostname(), "pid": os.getpid(),
@@ -169,16 +215,12 @@ class LeaseLock:
         text = json.dumps(record, sort_keys=True, allow_nan=False)
         # the beat counter goes last, fixed width, so refreshing rewrites it in place
         data = (text[:-1] + ', "beat": "' + "0" * _BEAT_WIDTH + '"}\n').encode("utf-8")
+        tmp = self._write_record(data, token)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            try:
-                _write_all(fd, data)
-            finally:
-                os.close(fd)  # on NFS, close sends the record to the server before anyone can see it
             fd = os.open(tmp, os.O_RDWR)
         except OSError as exc:
-            _unlink_quietly(tmp)
-            raise StoreError("cannot write the lock record %s: %s" % (tmp, exc.strerror or exc),
+            self._drop_record(tmp)
+            raise StoreError("cannot open the lock record %s: %s" % (tmp, exc.strerror or exc),
                              path=tmp, errno=exc.errno) from exc
         start = self._monotonic()
         seen: Optional[tuple] = None
@@ -187,7 +229,9 @@ class LeaseLock:
         try:
             while True:
                 if self._link(tmp, fd):
-                    _unlink_quietly(tmp)
+                    self._reusable = False  # until released cleanly
+                    if self.record is None:
+                        _unlink_quietly(tmp)
                     st = os.fstat(fd)
                     with self._mutex:
                         self._fd, self._ino, self._beat, self._lease = fd, (st.st_dev, st.st_ino), 0, lease
@@ -215,7 +259,60 @@ class LeaseLock:
         finally:
             if fd != -1:
                 os.close(fd)
-                _unlink_quietly(tmp)
+                self._drop_record(tmp)
+
+    def _write_record(self, data: bytes, token: str) -> str:
+        """Put ``data`` in our private record file, closed (so on NFS it is on the server); return its name."""
+        path = self.record
+        if path is None:
+            path = "%s.%s.tmp" % (self.path, token)
+        elif self._reusable:
+            try:
+                fd = os.open(path, os.O_WRONLY)
+            except OSError:
+                fd = -1
+            if fd != -1:
+                try:
+                    # rewrite in place only while no other name leads here (see the module docstring)
+                    st = os.fstat(fd)
+                    if st.st_nlink == 1:
+                        _pwrite_all(fd, data)
+                        if st.st_size > len(data):
+                            # (never to 0: ext4 flushes a file truncated to 0 on close, which costs a sync)
+                            os.ftruncate(fd, len(data))
+                        return path
+                except OSError:
+                    pass
+                finally:
+                    os.close(fd)
+            self._reusable = False
+        if self.record is not None:
+            _unlink_quietly(path)  # whoever else names the old file keeps it; we start a fresh one
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)  # on NFS, close sends the record to the server before anyone can see it
+        except OSError as exc:
+            _unlink_quietly(path)
+            raise StoreError("cannot write the lock record %s: %s" % (path, exc.strerror or exc),
+                             path=path, errno=exc.errno) from exc
+        self._reusable = self.record is not None
+        return path
+
+    def _drop_record(self, path: str) -> None:
+        """After a failed or timed-out acquisition: a temporary record goes; a kept one stays for next time."""
+        if self.record is None:
+            _unlink_quietly(path)
+
+    def close(self) -> None:
+        """Release the lock if held and remove the kept record file (the object may be used again)."""
+        self.release()
+        with self._mutex:
+            if self.record is not None and self._fd is None:
+                _unlink_quietly(self.record)
+                self._reusable = False
 
     def _link(self, tmp: str, fd: int) -> bool:
         try:
@@ -241,6 +338,12 @@ class LeaseLock:
             content = os.read(fd, 65536)
         finally:
             os.close(fd)
+        try:  # still the file we read?  If not, its owner let go meanwhile (and may be rewriting it)
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            return None
         return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, content)
 
     def _break(self, look: tuple) -> None:
@@ -256,7 +359,7 @@ class LeaseLock:
                 content = os.read(fd, 65536)
             finally:
                 os.close(fd)
-            if (st.st_ino, content) == (look[1], look[-1]):
+            if (st.st_dev, st.st_ino, content) == (look[0], look[1], look[-1]):
                 self.broken += 1
             else:  # someone re-took the lock between our look and our rename: give it back
                 try:
@@ -339,6 +442,7 @@ class LeaseLock:
             finally:
                 if (self._fd is not None):
                     self._close_locked()
+            clean = False
             try:
                 st = os.stat(tomb)
                 if (st.st_dev, st.st_ino) != self._ino:  # raced with a breaker: put theirs back
@@ -346,9 +450,16 @@ class LeaseLock:
                         os.link(tomb, self.path)
                     except FileExistsError:
                         pass
+                else:
+                    clean = True
             except OSError:
                 pass
-            _unlink_quietly(tomb)
+            try:
+                os.unlink(tomb)
+            except OSError:
+                clean = False
+            # we moved our own record out of `lock` and removed it: no breaker can be reading it
+            self._reusable = clean and self.record is not None
 
     def _close_locked(self) -> None:
         fd, self._fd = self._fd, None

@@ -8,18 +8,29 @@ version (see ``docs/store.md`` for the full layout)::
     sweep.json            the sweep: id, project, entity, seed, config, created_at
     state.json            running | paused | stopped | cancelled | finished
     lock                  the claim lock, while someone holds it (see :mod:`.lock`)
-    claims/<k>.json       run number k: its id, config, agent, lease (one file per run)
-    journal/<writer>.jsonl  one append-only log per store object: start, beat, log, finish, crash
+    claims/<k>.json       run number k is taken: a hard link to its writer's marker
+    journal/<writer>.jsonl  one append-only log per store object: claim, start, beat, log, finish, crash
+    journal/<writer>.mark   that writer's marker (one line naming it); .lock: its lock record
     stop/<run_id>.json    a request that the run's agent stop it
 
 The division of labour is what makes it safe without a database:
 
 - **Choosing run k** happens under the lock, and is then made exclusive on its
-  own: the claim file ``claims/<k>.json`` is written to a temporary name and
-  hard-linked into place, and ``link`` fails if run k is already taken.  A
-  claimer proposes run k only after reading claims ``0 .. k-1``, so even if a
-  lock were wrongly broken, two agents could never both create run k, and a
-  grid point is never proposed twice from the same view.
+  own.  The claimer appends the claim (run id, config, agent, lease) to its
+  journal, then hard-links its *marker* file to ``claims/<k>.json``; ``link``
+  fails if run k is already taken.  Nothing new is created per run (making a
+  file is the slowest metadata operation on many file systems): the marker
+  exists once per store object, and ``claims/<k>.json`` is only a new name
+  for it.  A claim line counts only once confirmed, by the marker of run k
+  naming its writer or by a later line of that writer about the run (which
+  it writes only after winning); a line whose writer lost the race for k, or
+  died before linking, is never a run.  A marker whose line is missing (its
+  line was lost in a power cut) still takes its number, and the run appears
+  if the line ever does.  A claimer proposes run k only after reading claims
+  ``0 .. k-1`` and the lines they point to (appended before the link, so
+  already there), so even if a lock were wrongly broken, two agents could
+  never both create run k, and a grid point is never proposed twice from the
+  same view.
 - **Everything after the claim** is appended to the journal of the store
   object that claimed the run.  Each journal has exactly one writer, so
   appends never interleave (``O_APPEND`` is not atomic across NFS clients), and
@@ -29,22 +40,24 @@ The division of labour is what makes it safe without a database:
 The store's contract:
 
 - *Atomic.*  ``sweep.json``, ``state.json`` and stop requests are written to a
-  temporary file and renamed over the old one; claim files appear whole or not
-  at all.  A journal line is either complete or ignored: readers skip a torn
-  final line (and any line that is not valid JSON) and never crash on one.
+  temporary file and renamed over the old one; a claim marker's name appears
+  only after the claim line it confirms is written.  A journal line is
+  either complete or ignored: readers skip a torn final line (and any line
+  that is not valid JSON) and never crash on one.
 - *Durable.*  :meth:`SweepStore.finish` syncs the journal (``fsync``) before
   it returns, and the journal also holds the run's claim, so a finished run
   survives a power cut: about one ``fsync`` per run.  History rows and
   ``start`` are appended and flushed but not synced: a power cut (not a
   ``kill -9``, which loses nothing that was written) can lose the rows and
   claims of runs that had not finished, and then their run numbers may be
-  given out again.
+  given out again, or stay unused.
 - *Crash-safe.*  ``kill -9`` at any instant leaves a store that loads, with
   every finished run intact.  It can leave behind: a ``lock`` (broken once its
   owner's lease lapses), a run that is ``pending`` or ``running`` (shown as
   ``crashed`` once its lease lapses, and rewritten as ``crashed`` by the next
-  agent that claims), a torn last journal line, and stray ``*.tmp`` files,
-  which nothing reads.
+  agent that claims), a torn last journal line, a claim line that was never
+  confirmed (ignored), a writer's ``.mark`` and ``.lock`` files in
+  ``journal/``, and stray ``*.tmp`` files, which nothing reads.
 - *Full disk.*  Any ``OSError`` while writing (``ENOSPC``) is raised as
   :class:`~.errors.StoreError` with the path and ``errno``; the store stays
   loadable, and a journal whose append failed half way is cut back to its
@@ -89,8 +102,9 @@ as that string.
 >>> [r.summary for r in SweepStore.open(tmp.name, "demo", "s1").runs()]
 [{'loss': 0.25}]
 >>> import json
->>> sorted(json.load(open(store.path + "/claims/0.json")))
-['agent', 'claimed_at', 'config', 'format', 'index', 'kind', 'lease_seconds', 'run', 'writer']
+>>> with open(store.path + "/claims/0.json") as f:  # run 0's marker: which writer's journal holds it
+...     json.load(f) == {"format": 2, "kind": "minisweep.mark", "writer": store.writer}
+True
 >>> store.close(); tmp.cleanup()
 """
 
@@ -125,7 +139,8 @@ __all__ = [
 ]
 
 #: Format version written into every file (and every journal's header line).
-FORMAT = 1
+#: 2: ``claims/<k>.json`` is a hard link to its writer's marker; the claim itself is a journal line.
+FORMAT = 2
 
 #: The states of a sweep as a whole.
 SWEEP_STATES = ("running", "paused", "stopped", "cancelled", "finished")
@@ -386,15 +401,16 @@ class _Damaged(ValueError):
     """A file or line that is not what it should be (readers skip it; :meth:`SweepStore.open` reports it)."""
 
 
-def _check_format(doc: Any, kind: str, path: str) -> Dict[str, Any]:
+def _check_format(doc: Any, kind: Any, path: str) -> Dict[str, Any]:
     """``doc`` if it is a ``kind`` record this version can read.
 
     Raises:
         _Damaged: not such a record.
         StoreError: written by a newer minisweep (mixing versions on one sweep is refused).
     """
-    if not isinstance(doc, dict) or doc.get("kind") != kind:
-        raise _Damaged("%s is not a %s file" % (path, kind))
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if not isinstance(doc, dict) or doc.get("kind") not in kinds:
+        raise _Damaged("%s is not a %s file" % (path, kinds[0]))
     fmt = doc.get("format")
     if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
         raise _Damaged("%s has no valid format version" % path)
@@ -521,10 +537,16 @@ class SweepStore:
         self._mutex = threading.RLock()        # in-memory state and our journal
         self._claim_mutex = threading.Lock()   # this object's threads take turns to claim
         self._lock = LeaseLock(os.path.join(path, "lock"), {"writer": self.writer},
-                               monotonic=monotonic, sleep=sleep, clock=clock)
+                               monotonic=monotonic, sleep=sleep, clock=clock,
+                               record=os.path.join(self._journal_dir, self.writer + ".lock"))
         self._runs: Dict[str, _Rec] = {}
         self._by_index: Dict[int, _Rec] = {}
         self._taken: Set[int] = set()          # run numbers whose claim file exists but is unreadable
+        self._marks: Dict[int, str] = {}       # run numbers claimed (marker seen) whose claim line is not yet read
+        self._tentative: Dict[str, Tuple[str, Dict[str, Any]]] = {}  # run id -> (writer, claim) not yet confirmed
+        self._tentative_at: Dict[int, List[str]] = {}                # run number -> those run ids
+        self._marker: Optional[str] = None      # our marker file (claims/<k>.json are hard links to it)
+        self._marker_id: Optional[Tuple[int, int]] = None
         self._order: List[_Rec] = []            # runs by run number ...
         self._list: List[Optional[Run]] = []    # ... and the Run shown for each one that is over
         self._order_dirty = False
@@ -748,7 +770,7 @@ class SweepStore:
                     with self._mutex:
                         runs = self._snapshot()
                         index = self._probe
-                        while index in self._by_index or index in self._taken:
+                        while index in self._by_index or index in self._taken or index in self._marks:
                             index += 1
                     config = propose(runs, index)
                     if config is None:
@@ -769,8 +791,6 @@ class SweepStore:
                         self._refresh(wait_for=index)
                 with self._mutex:
                     rec = self._add_claim(record)
-                    self._append([{"op": "claim", "run": run_id, "index": index, "config": record["config"],
-                                   "agent": agent_id, "lease_seconds": lease, "at": now}])
                     return rec.to_run(rec.state)
             finally:
                 self._lock.release()
@@ -903,7 +923,10 @@ class SweepStore:
                 except OSError:
                     pass
                 self._fd = None
-        self._lock.release()
+            if self._marker is not None:  # its links under claims/ keep it; only its own name goes
+                _unlink_quietly(self._marker)
+                self._marker = None
+        self._lock.close()
 
     def __enter__(self) -> "SweepStore":
         return self
@@ -943,7 +966,8 @@ class SweepStore:
         try:
             _write_all(fd, header)
             _fsync(fd)
-            _fsync_dir(self._journal_dir)  # the file's name must survive a power cut too
+            self._new_marker()
+            _fsync_dir(self._journal_dir)  # the files' names must survive a power cut too
         except OSError as exc:
             os.close(fd)
             _unlink_quietly(path)
@@ -951,8 +975,30 @@ class SweepStore:
         self._good_size = len(header)
         return fd
 
-    def _append(self, records: Sequence[Dict[str, Any]], closing: bool = False) -> int:
-        """Append whole lines to our journal (called with the mutex held); returns the descriptor."""
+    def _new_marker(self) -> None:
+        """Create our claim marker ``journal/<writer>.mark`` (synced): what ``claims/<k>.json`` link to."""
+        path = os.path.join(self._journal_dir, self.writer + ".mark")
+        if self._marker is not None:  # the old one reached its file system's link limit: a new inode
+            _unlink_quietly(path)
+        self._marker = self._marker_id = None
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            _write_all(fd, _line({"format": FORMAT, "kind": "minisweep.mark", "writer": self.writer}))
+            _fsync(fd)
+            st = os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            _unlink_quietly(path)
+            raise
+        os.close(fd)
+        self._marker, self._marker_id = path, (st.st_dev, st.st_ino)
+
+    def _append(self, records: Sequence[Dict[str, Any]], closing: bool = False, publish: bool = False) -> int:
+        """Append whole lines to our journal (called with the mutex held); returns the descriptor.
+
+        ``publish``: write them through a descriptor of their own and close it,
+        so that on NFS they reach the server (close-to-open) before we go on.
+        """
         if not closing:
             self._check_open()
         if self._fd is None:
@@ -962,7 +1008,14 @@ class SweepStore:
         if self._torn:
             self._repair(fd)
         try:
-            _write_all(fd, data)
+            if publish:
+                wfd = os.open(self._journal_path(), os.O_WRONLY | os.O_APPEND)
+                try:
+                    _write_all(wfd, data)
+                finally:
+                    os.close(wfd)
+            else:
+                _write_all(fd, data)
         except OSError as exc:
             self._torn = True
             self._repair(fd)
@@ -987,28 +1040,47 @@ class SweepStore:
             pass
 
     def _write_claim(self, index: int, record: Dict[str, Any]) -> bool:
-        """Create ``claims/<index>.json`` if nobody has; False if somebody has."""
+        """Claim run number ``index`` for ``record`` (a claim document); False if somebody has.
+
+        The claim line goes into our journal first (published: on the
+        server before anyone can see the marker), then ``claims/<index>.json``
+        is made a hard link to our marker.  ``link`` fails if the number is
+        taken; the line then stays unconfirmed and readers drop it.
+        """
+        line = {"op": "claim", "run": record["run"], "index": index, "config": record["config"],
+                "agent": record["agent"], "lease_seconds": record["lease_seconds"], "at": record["claimed_at"]}
+        with self._mutex:
+            self._append([line], publish=True)
         path = os.path.join(self._claims_dir, "%d.json" % index)
-        tmp = _tmp_name(path)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        for _ in range(3):
             try:
-                _write_all(fd, _line(record))
-            finally:
-                os.close(fd)  # on NFS: the content reaches the server before the name exists
-            try:
-                os.link(tmp, path)
+                if self._marker is None:  # (making a new one failed last time)
+                    with self._mutex:
+                        self._new_marker()
+                os.link(self._marker, path)
                 return True
             except FileExistsError:
-                return os.stat(tmp).st_nlink == 2  # an NFS replay of our own link reports EEXIST
-            except OSError:
-                if os.stat(tmp).st_nlink == 2:
+                return self._is_ours(path)  # an NFS replay of our own link reports EEXIST
+            except OSError as exc:
+                if self._is_ours(path):
                     return True
-                raise
-        except OSError as exc:
-            raise _error("cannot claim run number %d in" % index, self._claims_dir, exc) from exc
-        finally:
-            _unlink_quietly(tmp)
+                if exc.errno == errno.EMLINK:  # the marker has as many names as its file system allows
+                    try:
+                        with self._mutex:
+                            self._new_marker()
+                        continue
+                    except OSError as exc2:
+                        exc = exc2
+                raise _error("cannot claim run number %d in" % index, self._claims_dir, exc) from exc
+        raise StoreError("cannot claim run number %d in %s: no marker can be linked" % (index, self._claims_dir),
+                         path=self._claims_dir, errno=errno.EMLINK)
+
+    def _is_ours(self, path: str) -> bool:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) == self._marker_id
 
     def _judge(self, agent_id: str) -> None:
         """Write ``crashed`` for other agents' runs this reader has watched stay silent for a lease."""
@@ -1040,7 +1112,7 @@ class SweepStore:
         k = self._probe
         waited = 0.0
         while True:
-            if k in self._by_index or k in self._taken:
+            if k in self._by_index or k in self._taken or k in self._marks:
                 k += 1
                 continue
             path = os.path.join(self._claims_dir, "%d.json" % k)
@@ -1057,10 +1129,13 @@ class SweepStore:
                 raise _error("cannot read", path, exc) from exc
             self.bytes_read += len(raw)
             try:
-                doc = _check_format(json.loads(raw.decode("utf-8")), "minisweep.claim", path)
-                if doc["index"] != k:
-                    raise _Damaged("%s holds run number %r" % (path, doc["index"]))
-                self._add_claim(doc)
+                doc = _check_format(json.loads(raw.decode("utf-8")), ("minisweep.mark", "minisweep.claim"), path)
+                if doc["kind"] == "minisweep.mark":
+                    self._mark(k, check_id("writer", doc["writer"]))
+                else:  # format 1: the claim file held the claim itself
+                    if doc["index"] != k:
+                        raise _Damaged("%s holds run number %r" % (path, doc["index"]))
+                    self._add_claim(doc)
             except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
                 self._taken.add(k)  # damaged (only a power cut can do that): the number stays used
             k += 1
@@ -1118,16 +1193,14 @@ class SweepStore:
     def _apply(self, r: Dict[str, Any], writer: str) -> None:
         op = r.get("op")
         if op == "claim":
-            rec = self._runs.get(r["run"])
-            if rec is None:
-                self._add_claim({"run": r["run"], "index": r["index"], "config": r.get("config"),
-                                 "agent": r.get("agent"), "writer": writer,
-                                 "lease_seconds": r.get("lease_seconds"), "claimed_at": r.get("at")})
+            self._claim_line(r, writer)
             return
         if op == "crash":
             self._apply_verdict(r)
             return
         rec = self._runs.get(r["run"])
+        if rec is None:
+            rec = self._confirm(r["run"], writer)
         if rec is None or rec.owner != writer:
             return  # only a run's owner speaks for it
         if op == "start":
@@ -1145,6 +1218,50 @@ class SweepStore:
         elif op == "finish":
             if r.get("state") in TERMINAL_STATES:
                 self._apply_finish(rec, r)
+
+    def _claim_line(self, r: Dict[str, Any], writer: str) -> None:
+        """A ``claim`` line: a run once its marker confirms it, until then a tentative one."""
+        run_id = check_id("run id", r["run"])
+        index = r["index"]
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise ValueError("bad index")
+        if run_id in self._runs or index in self._by_index:
+            return  # known, or the number is taken (the first claim read wins)
+        doc = {"run": run_id, "index": index, "config": r.get("config"), "agent": r.get("agent"),
+               "writer": writer, "lease_seconds": r.get("lease_seconds"), "claimed_at": r.get("at")}
+        marked = self._marks.get(index)
+        if marked == writer:
+            del self._marks[index]
+            self._add_claim(doc)
+        elif marked is None:  # its marker not seen yet (or its writer lost the race for the number)
+            self._tentative[run_id] = (writer, doc)
+            self._tentative_at.setdefault(index, []).append(run_id)
+        # else: another writer's marker holds the number; this claim lost the race
+
+    def _mark(self, index: int, writer: str) -> None:
+        """``claims/<index>.json`` names ``writer``: confirm its claim line, or wait for it."""
+        for run_id in self._tentative_at.pop(index, ()):
+            owner, doc = self._tentative.pop(run_id)
+            if owner == writer and index not in self._by_index:
+                self._add_claim(doc)
+        if index not in self._by_index:
+            self._marks[index] = writer  # the number is taken; the run appears when its line is read
+
+    def _confirm(self, run_id: Any, writer: str) -> Optional[_Rec]:
+        """A run's owner wrote about it, so its claim succeeded (its marker may be lost or unread)."""
+        tentative = self._tentative.get(run_id) if isinstance(run_id, str) else None
+        if tentative is None or tentative[0] != writer:
+            return None
+        doc = tentative[1]
+        index = doc["index"]
+        if index in self._by_index or self._marks.get(index, writer) != writer:
+            return None
+        del self._tentative[run_id]
+        self._tentative_at[index].remove(run_id)
+        if not self._tentative_at[index]:
+            del self._tentative_at[index]
+        self._marks.pop(index, None)
+        return self._add_claim(doc)
 
     def _add_claim(self, doc: Dict[str, Any]) -> _Rec:
         run_id = check_id("run id", doc["run"])

@@ -27,9 +27,9 @@ from unittest import mock
 import minisweep.store as store_module
 from minisweep.errors import (InvalidIdError, MinisweepError, RunNotFound, StateError, StoreError,
                               SweepNotFound)
-from minisweep.lock import LeaseLock
+from minisweep.lock import LOCK_FORMAT, LeaseLock
 from minisweep.search import next_config
-from minisweep.store import SweepStore, decode_value, encode_value
+from minisweep.store import FORMAT, SweepStore, decode_value, encode_value
 
 STRESS = os.environ.get("MINISWEEP_STRESS") == "1"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -188,7 +188,7 @@ class TestLayout(StoreTestCase):
         with open(os.path.join(store.path, "sweep.json")) as f:
             doc = strict_load(f.read())
         self.assertEqual((doc["format"], doc["kind"], doc["id"], doc["project"], doc["entity"], doc["seed"]),
-                         (1, "minisweep.sweep", "abc123", "proj", "me", 7))
+                         (2, "minisweep.sweep", "abc123", "proj", "me", 7))
         self.assertEqual(doc["config"], grid(3))
         self.run_one(store)
         store.request_stop(store.runs()[0].id, "because")
@@ -197,8 +197,8 @@ class TestLayout(StoreTestCase):
             for name in files:
                 with open(os.path.join(dirpath, name)) as f:
                     text = f.read()
-                first = text.splitlines()[0] if name.endswith(".jsonl") else text
-                self.assertEqual(strict_load(first)["format"], 1, name)
+                first = strict_load(text.splitlines()[0] if name.endswith(".jsonl") else text)
+                self.assertEqual(first["format"], LOCK_FORMAT if first["kind"] == "minisweep.lock" else FORMAT, name)
                 for line in text.splitlines() if name.endswith(".jsonl") else []:
                     strict_load(line)
 
@@ -423,6 +423,83 @@ class TestClaims(StoreTestCase):
         run = store.claim("a", propose, lease_seconds=10)
         self.assertEqual(proposals, [0, 1])
         self.assertEqual((run.index, run.config), (1, {"a": 1}))
+
+    # format 2: claims/<k>.json is a hard link to its writer's marker; the claim is a journal line
+
+    def intruder_line(self, other: SweepStore, index: int, run_id: str = "intruder") -> None:
+        with other._mutex:
+            other._append([{"op": "claim", "run": run_id, "index": index, "config": {"a": 0}, "agent": "o",
+                            "lease_seconds": 10.0, "at": 0.0}])
+
+    def test_a_marker_without_its_claim_line_keeps_its_number_and_loses_no_run(self):
+        store = self.create(grid(3))
+        other = self.reopen(store)
+        with other._mutex:
+            other._append([{"op": "beat", "run": "nobody", "at": 0.0}])  # opens its journal and marker
+        os.link(other._marker, os.path.join(store.path, "claims", "0.json"))  # ... its line never written
+        reader = self.reopen(store)
+        self.assertEqual(reader.runs(), [])
+        run = store.claim("a", proposer(store), lease_seconds=10)
+        self.assertEqual(run.index, 1)  # number 0 is not given out again
+        self.intruder_line(other, 0)  # the line turns up after all: the run appears, nothing twice
+        for r in (reader, store, self.reopen(store)):
+            self.assertEqual([(x.index, x.id) for x in r.runs()], [(0, "intruder"), (1, run.id)])
+
+    def test_a_claim_line_without_its_marker_is_not_a_run(self):
+        store = self.create(grid(3))
+        other = self.reopen(store)
+        self.intruder_line(other, 0)  # written, but `other` lost the race for the number (or died)
+        self.assertEqual(store.runs(), [])
+        run = store.claim("a", proposer(store), lease_seconds=10)
+        self.assertEqual((run.index, run.config), (0, {"a": 0}))
+        with other._mutex:  # even if the loser wrote more about it, the marker decides
+            other._append([{"op": "start", "run": "intruder", "at": 0.0}])
+        for r in (store, self.reopen(store)):
+            self.assertEqual([x.id for x in r.runs()], [run.id])
+
+    def test_a_run_whose_marker_was_lost_is_rebuilt_from_its_journal(self):
+        store = self.create(grid(3))
+        run = self.run_one(store)
+        os.unlink(os.path.join(store.path, "claims", "0.json"))  # a power cut lost the directory entry
+        other = self.reopen(store)
+        self.assertEqual([(r.id, r.state) for r in other.runs()], [(run.id, "finished")])
+        self.assertEqual(other.claim("b", proposer(other), lease_seconds=10).index, 1)
+
+    def test_a_claim_racing_a_reader_is_read_whole(self):
+        store = self.create(grid(3))
+        reader = self.reopen(store)
+        run = store.claim("a", proposer(store), lease_seconds=10)
+        # the reader reads the journal as if between the claimer's line and its link
+        with mock.patch.object(store_module.SweepStore, "_read_claims", lambda self_, wait_for: None):
+            self.assertEqual([r.id for r in reader.runs()], [])  # the line alone: tentative
+        self.assertEqual([r.id for r in reader.runs()], [run.id])  # the marker confirms it
+        self.assertEqual(reader.claim("b", proposer(reader), lease_seconds=10).index, 1)
+
+    def test_a_marker_at_its_link_limit_is_replaced(self):
+        store = self.create(grid(3))
+        self.run_one(store)
+        real_link, calls = os.link, []
+
+        def full(src, dst):
+            if os.path.basename(os.path.dirname(dst)) == "claims":
+                calls.append(src)
+                if len(calls) == 1:
+                    raise OSError(errno.EMLINK, "Too many links")
+            return real_link(src, dst)
+        with mock.patch("os.link", full):
+            run = store.claim("a", proposer(store), lease_seconds=10)
+        self.assertEqual((run.index, len(calls)), (1, 2))
+        a, b = (os.stat(os.path.join(store.path, "claims", "%d.json" % i)) for i in (0, 1))
+        self.assertNotEqual(a.st_ino, b.st_ino)
+        self.assertEqual([r.index for r in self.reopen(store).runs()], [0, 1])
+
+    def test_close_leaves_only_journals(self):
+        store = self.create(grid(3))
+        self.run_one(store)
+        self.assertEqual(len(os.listdir(os.path.join(store.path, "journal"))), 3)  # journal, marker, lock record
+        store.close()
+        self.assertEqual(os.listdir(os.path.join(store.path, "journal")), [store.writer + ".jsonl"])
+        self.assertEqual(self.reopen(store).runs()[0].state, "finished")
 
     def check_grid_outcome(self, store: SweepStore, n: int) -> None:
         runs = self.reopen(store).runs()
@@ -805,6 +882,85 @@ class TestLock(StoreTestCase):
         waiter = LeaseLock(self.path, {}, monotonic=clock, sleep=clock.sleep, heartbeat=False)
         self.assertFalse(waiter.acquire(lease_seconds=1.0, timeout=10.0))
         self.assertEqual(sorted(os.listdir(self.root)), ["lock"])  # our temporary file is gone
+
+    # the kept record file (record=): reused only when no other name can lead to it
+
+    def kept(self, name="me"):
+        lock = LeaseLock(self.path, {"agent": name}, heartbeat=False,
+                         record=os.path.join(self.root, "." + name + ".record"))
+        self.addCleanup(lock.close)
+        return lock
+
+    def test_a_kept_record_is_reused_after_a_clean_release(self):
+        lock = self.kept()
+        inodes, tokens = set(), set()
+        for _ in range(3):
+            self.assertTrue(lock.acquire(5.0))
+            st = os.stat(self.path)
+            inodes.add(st.st_ino)
+            self.assertEqual(st.st_nlink, 2)  # `lock` and the record's own name
+            tokens.add(json.loads(read_text(self.path))["token"])
+            lock.release()
+            self.assertEqual(os.stat(lock.record).st_nlink, 1)
+        self.assertEqual((len(inodes), len(tokens)), (1, 3))  # one file, a new record each time
+        self.assertEqual(sorted(os.listdir(self.root)), [".me.record"])
+        lock.close()
+        self.assertEqual(os.listdir(self.root), [])
+
+    def test_a_breaker_mid_break_never_sees_the_owner_rewrite_its_record(self):
+        owner = self.kept()
+        self.assertTrue(owner.acquire(5.0))
+        watched = os.stat(self.path).st_ino, read_text(self.path)
+        tomb = self.path + ".x.broken"
+        os.rename(self.path, tomb)  # a breaker has renamed `lock` and is about to read its tombstone
+        owner.release()  # finds `lock` gone: not a clean release
+        self.assertTrue(owner.acquire(5.0))  # ... so this takes a fresh file
+        self.assertNotEqual(os.stat(self.path).st_ino, watched[0])
+        self.assertEqual((os.stat(tomb).st_ino, read_text(tomb)), watched)  # the breaker's evidence is intact
+        os.unlink(tomb)
+        owner.release()
+
+    def test_a_breaker_that_linked_the_record_back_keeps_it(self):
+        owner = self.kept()
+        self.assertTrue(owner.acquire(5.0))
+        first = os.stat(self.path).st_ino
+        owner.release()
+        os.link(owner.record, self.path + ".y.broken")  # any other name, however it came about
+        before = read_text(self.path + ".y.broken")
+        self.assertTrue(owner.acquire(5.0))
+        self.assertNotEqual(os.stat(self.path).st_ino, first)  # link count 2: not rewritten in place
+        self.assertEqual(read_text(self.path + ".y.broken"), before)
+        owner.release()
+
+    def test_a_stale_kept_record_is_broken_and_its_owner_recovers(self):
+        clock = FakeClock(0.0)
+        owner = self.kept("owner")
+        self.assertTrue(owner.acquire(2.0))
+        owner._close_locked()  # the owner stalls: no refresh, and it believes it lost the lock
+        waiter = LeaseLock(self.path, {"agent": "w"}, monotonic=clock, sleep=clock.sleep, heartbeat=False,
+                           record=os.path.join(self.root, ".w.record"))
+        self.addCleanup(waiter.close)
+        self.assertTrue(waiter.acquire(2.0))
+        self.assertEqual(waiter.broken, 1)
+        self.assertGreaterEqual(clock.t, 2.0)
+        waiter.release()
+        self.assertTrue(owner.acquire(2.0, timeout=0.0))  # a fresh start for the owner
+        owner.release()
+        self.assertEqual(sorted(os.listdir(self.root)), [".owner.record", ".w.record"])
+
+    def test_an_observation_of_a_record_in_motion_is_discarded(self):
+        owner = self.kept()
+        self.assertTrue(owner.acquire(5.0))
+        waiter = LeaseLock(self.path, {}, heartbeat=False)
+        self.assertIsNotNone(waiter._observe())
+        real_read = os.read
+
+        def read_then_release(fd, n):
+            data = real_read(fd, n)
+            owner.release()  # the owner lets go (and may rewrite its record) while the waiter reads
+            return data
+        with mock.patch("os.read", read_then_release):
+            self.assertIsNone(waiter._observe())
 
     def test_the_background_refresh_keeps_a_slow_claimer_safe(self):
         store = self.create(grid(3))
