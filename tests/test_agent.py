@@ -334,7 +334,8 @@ class ProcessesTest(TempDirTest):
     def test_four_processes_share_one_grid(self):
         n = 100 if STRESS else 15
         sid = self.grid(n)
-        procs = [self.spawn(sid) for _ in range(4)]
+        # each run takes a little while, so all four agents are up before the grid is done
+        procs = [self.spawn(sid, WORK_SECONDS=0.03) for _ in range(4)]
         for p in procs:
             out, err = p.communicate(timeout=300)
             self.assertEqual(p.returncode, 0, err)
