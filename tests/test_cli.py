@@ -409,6 +409,15 @@ class CliTest(unittest.TestCase):
             records = [json.loads(line) for line in fh]
         self.assertEqual([r["config"]["a"] for r in records], [3, 1, 2])
         self.assertEqual(records[0]["history"], [{"loss": 4.5, "acc": 1.0 / 3}])
+        page = os.path.join(self.dir, "report.html")
+        out = self.cli("report", sid, "--dir", self.store, "-o", page)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(page, encoding="utf-8") as fh:
+            html = fh.read()
+        self.assertIn("<svg", html)
+        self.assertIn(sid, html)
+        for run in minisweep.load(sid, dir=self.store).runs:
+            self.assertIn(run.id, html)
         listing = self.cli("ls", "--dir", self.store)
         self.assertIn(sid, listing.stdout)
         self.assertIn("loss=1.5", listing.stdout)
