@@ -111,8 +111,8 @@ def cholesky(A: Sequence[Sequence[float]]) -> Matrix:
         row: Vector = []
         for j in range(i):
             Lj = L[j]
-            row.append((Ai[j] - _dot(row, Lj)) / Lj[j])
-        d = Ai[i] - _dot(row, row)
+            row.append((Ai[j] - sum(map(_mul, row, Lj))) / Lj[j])
+        d = Ai[i] - sum(map(_mul, row, row))
         if not d > 0.0:
             raise ValueError(f"matrix is not positive definite (pivot {i} is {d!r})")
         row.append(_sqrt(d))
@@ -129,7 +129,7 @@ def solve_lower(L: Matrix, b: Sequence[float]) -> Vector:
     x: Vector = []
     append = x.append
     for Li, bi in zip(L, b):
-        append((bi - _dot(Li, x)) / Li[-1])
+        append((bi - sum(map(_mul, Li, x))) / Li[-1])
     return x
 
 
@@ -288,7 +288,7 @@ class GaussianProcess:
         s2 = hyper.signal
         K: Matrix = []
         for i, (xi, si) in enumerate(zip(self._Xs, self._sq)):
-            row = [s2 * matern52(si + sj - 2.0 * _dot(xi, xj)) for xj, sj in zip(self._Xs[:i], self._sq)]
+            row = [s2 * matern52(si + sj - 2.0 * sum(map(_mul, xi, xj))) for xj, sj in zip(self._Xs[:i], self._sq)]
             row.append(s2 + hyper.noise)
             K.append(row)
         self._L = cholesky(K)
@@ -303,7 +303,7 @@ class GaussianProcess:
         xs = list(map(_mul, x, self._scale))
         sx = _dot(xs, xs)
         s2 = self.hyper.signal
-        r2 = [sx + si - 2.0 * _dot(xs, xi) for xi, si in zip(self._Xs, self._sq)]
+        r2 = [sx + si - 2.0 * sum(map(_mul, xs, xi)) for xi, si in zip(self._Xs, self._sq)]
         a = [_sqrt(5.0 * t) if t > 0.0 else 0.0 for t in r2]
         return [s2 * (1.0 + q + q * q / 3.0) * _exp(-q) for q in a]
 
@@ -336,7 +336,7 @@ class GaussianProcess:
         L = self._L
         b_rev: Vector = []
         for i in range(len(L) - 1, -1, -1):
-            b_rev.append((v[i] - _dot(self._Lcols_rev[i], b_rev)) / L[i][i])
+            b_rev.append((v[i] - sum(map(_mul, self._Lcols_rev[i], b_rev))) / L[i][i])
         beta = b_rev[::-1]
         # dk_i/dx_c = s^2 f'(r_i^2) 2 w_c (x_c - X_ic), f'(r^2) = -(5/6)(1 + a) e^-a.
         s2 = self.hyper.signal
@@ -344,7 +344,7 @@ class GaussianProcess:
         xs = list(map(_mul, x, self._scale))
         sx = _dot(xs, xs)
         for xi, si in zip(self._Xs, self._sq):
-            r2 = sx + si - 2.0 * _dot(xs, xi)
+            r2 = sx + si - 2.0 * sum(map(_mul, xs, xi))
             a = _sqrt(5.0 * r2) if r2 > 0.0 else 0.0
             fp.append(-(5.0 / 3.0) * s2 * (1.0 + a) * _exp(-a))
         cm = list(map(_mul, fp, self._alpha))
