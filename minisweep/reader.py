@@ -37,9 +37,16 @@ def read_config(source: Any) -> Dict[str, Any]:
 
     Raises:
         ConfigError: the file is missing or cannot be parsed (naming the line
-            and column), or the source is not a config at all.
+            and column), or the source is not a config at all (not even a
+            mapping).
     """
-    return read_config_with_positions(source)[0]
+    value, _, name = read_config_with_positions(source)
+    if not isinstance(value, dict):
+        from .sweepconfig import _kind
+
+        raise ConfigError("a sweep config must be a mapping with 'method' and 'parameters', got %s"
+                          % _kind(value), source=name)
+    return value
 
 
 def read_config_with_positions(source: Any) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], Optional[str]]:
@@ -55,9 +62,13 @@ def read_config_with_positions(source: Any) -> Tuple[Any, Optional[Dict[tuple, T
     if isinstance(source, dict):
         import copy
 
+        _check_shape(source, None)
         return copy.deepcopy(source), None, None
     if isinstance(source, bytes):
-        source = source.decode("utf-8")
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError("not UTF-8 text (byte %d)" % exc.start) from None
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         return _read_file(os.fspath(source))
     if isinstance(source, str):
@@ -89,13 +100,17 @@ def _read_file(path: str) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], 
             data = fh.read()
     except FileNotFoundError:
         raise ConfigError("no such file: %s" % path) from None
+    except ValueError:  # a NUL character in the name
+        raise ConfigError("not a valid file name: %r" % path) from None
     except IsADirectoryError:
         raise ConfigError("%s is a directory, not a config file" % path) from None
     except OSError as exc:
         raise ConfigError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
     suffix = os.path.splitext(path)[1].lower()
     if suffix == ".toml":
-        return _parse_toml(data, name), None, name
+        value = _parse_toml(data, name)
+        _check_shape(value, name)
+        return value, None, name
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -119,6 +134,11 @@ def _parse_text(text: str, kind: Optional[str], name: Optional[str]):
         except json.JSONDecodeError as exc:
             raise ConfigError("invalid JSON: %s" % exc.msg, line=exc.lineno, column=exc.colno,
                               source=name) from None
+        except ValueError:  # an integer too long for int() (Python 3.11+)
+            raise ConfigError("invalid JSON: an integer of more than 4300 digits", source=name) from None
+        except RecursionError:
+            raise ConfigError("invalid JSON: nested too deeply", source=name) from None
+        _check_shape(value, name)
         positions: Dict[tuple, Tuple[int, int]] = {}
         try:  # JSON is nearly YAML: borrow the YAML reader's key positions for messages
             load_yaml(text, positions=positions)
@@ -142,3 +162,63 @@ def _parse_toml(data: bytes, name: str) -> Any:
         raise ConfigError("not UTF-8 text (byte %d)" % exc.start, source=name) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("invalid TOML: %s" % exc, source=name) from None
+    except ValueError as exc:  # an integer too long for int()
+        raise ConfigError("invalid TOML: %s" % exc, source=name) from None
+
+
+_TOO_BIG = 10 ** 4300  # as Python 3.11+ int(): longer integers cannot even be printed
+
+
+def _check_shape(value: Any, name: Optional[str]) -> None:
+    """Refuse what the YAML reader refuses whatever the source: collections
+    nested more than ``MAX_DEPTH`` deep or containing themselves, shared
+    collections repeated past ``MAX_EXPANDED`` values, and integers of more
+    than 4300 digits.  Each would otherwise surface later as a RecursionError,
+    a blow-up or a ValueError in whatever walks, prints or saves the config.
+    """
+    from .yamlreader import MAX_DEPTH, MAX_EXPANDED
+
+    shapes: Dict[int, Tuple[int, int]] = {}  # id(collection) -> (values in it, nesting)
+    on_path = set()
+
+    def fail(path: tuple, message: str) -> ConfigError:
+        shown = []
+        for key in path[:8]:
+            try:
+                shown.append(str(key))
+            except ValueError:  # holds an integer too long to print (Python 3.11+)
+                shown.append("<integer>")
+        return ConfigError(message, key_path=".".join(shown + ["..."] * (len(path) > 8)), source=name)
+
+    def shape(item: Any, path: tuple, depth: int) -> Tuple[int, int]:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if abs(item) >= _TOO_BIG:
+                raise fail(path, "an integer of more than 4300 digits")
+            return 1, 0
+        if not isinstance(item, (dict, list, tuple)):
+            return 1, 0
+        known = shapes.get(id(item))
+        if known is None:
+            if id(item) in on_path:
+                raise fail(path, "this value contains itself (a recursive structure)")
+            if depth >= MAX_DEPTH:
+                raise fail(path, "collections nested more than %d levels deep" % MAX_DEPTH)
+            on_path.add(id(item))
+            size, height = 1, 0
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in pairs:
+                here = path + (key,)
+                if isinstance(item, dict):
+                    size += shape(key, here, depth + 1)[0]
+                child_size, child_height = shape(child, here, depth + 1)
+                size += child_size
+                height = max(height, child_height)
+            on_path.discard(id(item))
+            known = shapes[id(item)] = (size, height + 1)
+        elif depth + known[1] > MAX_DEPTH:
+            raise fail(path, "collections nested more than %d levels deep" % MAX_DEPTH)
+        return known
+
+    if shape(value, (), 0)[0] > MAX_EXPANDED:
+        raise fail((), "the config holds more than %d values (counting each repeat of a shared "
+                   "list or mapping)" % MAX_EXPANDED)

@@ -93,8 +93,12 @@ _METRIC_KEYS = ("name", "goal", "target", "impute", "impute_while_running")
 _HYPERBAND_KEYS = ("type", "min_iter", "max_iter", "s", "eta", "strict")
 _IMPUTE = ("worst", "best", "latest")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_NUMBER_RE = re.compile(r"^[-+]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$")
+# (no two adjacent parts may match the same digits: a failing match would backtrack quadratically)
+_NUMBER_RE = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$")
 _INT_RE = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_MAX_FLOAT = 1.7976931348623157e308
+_MAX_EXPONENT = math.log(_MAX_FLOAT)  # math.exp of anything larger overflows
+_MAX_GRID_VALUES = 1_000_000  # most values one grid parameter may list
 
 
 class Param:
@@ -319,6 +323,14 @@ def parse_config(source: Any, *, warn: bool = True) -> SweepConfig:
     return cfg
 
 
+def _number_from_text(text: str) -> Any:
+    """The number a string matching _NUMBER_RE spells: '1_000' -> 1000, '1e-4' -> 0.0001."""
+    text = text.strip().replace("_", "")
+    if _INT_RE.match(text) and len(text) <= 4300:  # int() refuses longer ones on Python 3.11+
+        return int(text)
+    return float(text)  # too long an int is beyond any float: inf, refused as not finite
+
+
 def _fmt(value: Any) -> str:
     """A value as the user wrote it, for messages."""
     if isinstance(value, str):
@@ -405,14 +417,17 @@ class _Checker:
     def number(self, path: tuple, value: Any, *, integer: bool = False) -> Optional[float]:
         """A number, accepting YAML 1.1's stringly numbers ('1e-4'); reports and returns None if not."""
         if isinstance(value, str) and _NUMBER_RE.match(value.strip()):
-            text = value.strip().replace("_", "")
-            value = int(text) if _INT_RE.match(text) else float(text)
+            value = _number_from_text(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             want = "an integer" if integer else "a number"
             self.error(path, "expected %s, got %s %s" % (want, _kind(value), _fmt(value)))
             return None
         if isinstance(value, float) and not math.isfinite(value):
             self.error(path, "expected a finite number, got %s" % _fmt(value))
+            return None
+        if isinstance(value, int) and abs(value) > _MAX_FLOAT:  # float arithmetic would overflow
+            self.error(path, "expected a number between -%g and %g, got an integer beyond that"
+                       % (_MAX_FLOAT, _MAX_FLOAT))
             return None
         if integer:
             if isinstance(value, float):
@@ -644,7 +659,7 @@ class _Checker:
             dist = self._infer(path, spec)
             if dist is None:
                 return None
-        elif dist not in DISTRIBUTIONS:
+        elif not isinstance(dist, str) or dist not in DISTRIBUTIONS:
             hint = near_miss(str(dist), DISTRIBUTIONS)
             self.error(path + ("distribution",), "unknown distribution %s%s" % (
                 _fmt(dist), "; did you mean '%s'?" % hint if hint else
@@ -679,7 +694,36 @@ class _Checker:
             else:
                 self.error(path, "grid search cannot enumerate distribution '%s'; give 'values' "
                            "or use q_uniform" % dist)
+        if not self._searchable(path, param, method):
+            return None
         return param
+
+    def _searchable(self, path: tuple, p: Param, method: str) -> bool:
+        """Whether the search layer can list or draw ``p``'s values: a grid of at most
+        _MAX_GRID_VALUES values, and draws that stay within floating point (a
+        range wider than 1.8e308, a ``q`` so small that value / q overflows,
+        a log-normal whose exp() overflows are refused here, not crashed on later)."""
+        from . import distributions
+
+        d = p.distribution
+        if d in ("constant", "categorical", "categorical_w_probabilities"):
+            return True
+        try:
+            if method == "grid" and d in GRID_DISTRIBUTIONS:
+                count = p.max - p.min + 1 if d == "int_uniform" else math.ceil((p.max - p.min) / p.q)
+                if count > _MAX_GRID_VALUES:
+                    self.error(path, "grid search would list %s values of this parameter, more than %d; "
+                               "narrow min and max%s" % (count, _MAX_GRID_VALUES,
+                                                         " or raise q" if d == "q_uniform" else ""))
+                    return False
+            for u in (0.0, 0.5, 1.0):  # every draw lies between ppf(0) and ppf(1)
+                if not math.isfinite(distributions.ppf(p, u)):
+                    raise OverflowError
+        except (OverflowError, ValueError, ZeroDivisionError):
+            self.error(path, "these numbers are too large (or q too small) for floating point: drawing "
+                       "a value would overflow; keep magnitudes and ranges below about 1e308")
+            return False
+        return True
 
     def _infer(self, path: tuple, spec: Dict[str, Any]) -> Optional[str]:
         """W&B's inference when 'distribution' is left out."""
@@ -704,8 +748,7 @@ class _Checker:
     @staticmethod
     def _peek_number(value: Any) -> Any:
         if isinstance(value, str) and _NUMBER_RE.match(value.strip()):
-            text = value.strip().replace("_", "")
-            return int(text) if _INT_RE.match(text) else float(text)
+            return _number_from_text(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         return value
@@ -753,6 +796,12 @@ class _Checker:
                 elif dist.endswith("_values") and lo <= 0:
                     self.error(path + ("min",), "%s needs min > 0 (it samples on a log scale), got %s"
                                % (dist, _fmt(lo)))
+                elif dist in DEPRECATED:  # bounds are exponents: e**710 is beyond the largest float
+                    key, bound = ("min", -lo) if dist == "inv_log_uniform" else ("max", hi)
+                    if bound > _MAX_EXPONENT:
+                        self.error(path + (key,), "%s %s is a natural-log exponent, and e**%s is beyond the "
+                                   "largest float; write distribution: %s with the values themselves"
+                                   % (key, _fmt(v[key]), _fmt(bound), DEPRECATED[dist]))
         else:  # normal family and beta family
             for key in ("mu", "sigma", "a", "b"):
                 if key in v:

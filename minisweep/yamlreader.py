@@ -17,7 +17,8 @@ use and refuses, with an error naming the line, everything else:
 Refused on purpose, though PyYAML accepts them: other tags
 (``!!python/object``, ``!custom``, ``!!set``, ``!!binary``), ``%TAG``,
 explicit ``? key`` entries, aliases inside the collection they name
-(recursive values), nesting deeper than 100 levels, integers longer than
+(recursive values), aliases that repeat more than 100,000 values (alias
+bombs), nesting deeper than 100 levels, integers longer than
 4300 characters, the line separators U+2028/U+2029 and a byte-order mark
 anywhere but at the start.
 
@@ -76,6 +77,11 @@ __all__ = ["load"]
 
 MAX_DEPTH = 100
 """Deepest nesting of collections accepted (real configs use fewer than ten)."""
+
+MAX_EXPANDED = 100_000
+"""Most values aliases may add to a document, each alias counted as a copy of
+what it names: a limit on "billion laughs" alias bombs, which would read in
+no time as shared objects but blow up whatever walks or saves the config."""
 
 _POSITIONS_BUDGET = 200_000  # stop recording positions past this many entries
 
@@ -954,6 +960,8 @@ class _Parser:
         self.source = source
         self.anchors: Dict[str, Any] = {}
         self.depth = 0
+        self.expanded = 0  # values that aliases repeat, counted as if written out
+        self.shapes: Dict[int, Tuple[int, int]] = {}  # id(collection) -> its expanded_shape
         # id(container) -> (container, {key or index: (line, column)})
         self.where: Dict[int, Tuple[Any, Dict[Any, Tuple[int, int]]]] = {}
 
@@ -1026,6 +1034,14 @@ class _Parser:
             if value is _PENDING:
                 raise self.error("alias '*%s' is inside the collection it refers to; recursive "
                                  "structures are not supported" % token.value, token)
+            size, depth = self.expanded_shape(value)
+            if self.depth + depth > MAX_DEPTH:
+                raise self.error("alias '*%s' nests collections more than %d levels deep"
+                                 % (token.value, MAX_DEPTH), token)
+            self.expanded += size
+            if self.expanded > MAX_EXPANDED:
+                raise self.error("aliases expand the document to more than %d values (an alias "
+                                 "bomb?); write the values out" % MAX_EXPANDED, token)
             return value
         anchor = tag_token = None
         for _ in range(2):
@@ -1059,6 +1075,22 @@ class _Parser:
         if anchor is not None:
             self.anchors[anchor.value] = value
         return value
+
+    def expanded_shape(self, value: Any) -> Tuple[int, int]:
+        """How many values ``value`` holds and how deep its collections nest,
+        counting each alias inside it as a full copy.  Memoised, so linear in
+        the distinct values; the recursion is bounded by MAX_DEPTH."""
+        if not isinstance(value, (dict, list)):
+            return 1, 0
+        shape = self.shapes.get(id(value))
+        if shape is None:
+            size = depth = 0
+            for child in (value.values() if isinstance(value, dict) else value):
+                child_size, child_depth = self.expanded_shape(child)
+                size += child_size
+                depth = max(depth, child_depth)
+            shape = self.shapes[id(value)] = (1 + size, 1 + depth)
+        return shape
 
     def tag(self, token: _Token) -> str:
         handle, suffix, written = token.value
