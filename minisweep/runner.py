@@ -245,11 +245,10 @@ class _Agent:
             e.done.set()
 
     def _log_result(self, active: ActiveRun, result: Any) -> None:
-        from .runs import is_number
-
+        """Log what the function returned: a dict as a row, a number (even NaN) as the metric; else nothing."""
         if isinstance(result, dict):
             active.log(result)
-        elif is_number(result) or isinstance(result, float):
+        elif isinstance(result, (int, float)) and not isinstance(result, bool):
             name = self.cfg.metric.name if self.cfg.metric is not None else "value"
             active.log({name: result})
 

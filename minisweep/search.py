@@ -104,6 +104,10 @@ def next_config(sweep: Any, runs: Sequence[Run], *, seed: Any = None, retry_fail
 
 #: A quantised (``q_*``) parameter with at most this many distinct values is searched as ordered levels.
 _MAX_Q_LEVELS = 1000
+#: Observations that condition the GP in one suggestion (the best half and an even spread of the
+#: rest; W&B uses 100).  The GP's cost grows with the square of this number (its Cholesky factor with
+#: the cube), and beyond a few dozen well-chosen points more history barely changes the proposal.
+_MAX_OBSERVATIONS = 64
 
 
 class _Axis:
@@ -279,7 +283,7 @@ def _bayes(sweep: Any, runs: List[Run], rng: random.Random) -> Dict[str, Any]:
                 X.append(point)
                 y.append(value)
         pending = [pt for pt in (_unit_point(axes, r.config) for r in flying) if pt is not None]
-        u = suggest([axis.dim for axis in axes], X, y, rng, pending=pending)
+        u = suggest([axis.dim for axis in axes], X, y, rng, pending=pending, max_observations=_MAX_OBSERVATIONS)
         for axis, ui in zip(axes, u):
             flat[axis.param.path] = axis.from_unit(ui)
     return sweep.nest({p.path: flat[p.path] for p in sweep.params})
