@@ -27,15 +27,18 @@ class StressTest(unittest.TestCase):
 
     def test_agents_killed_at_random(self):
         points = 400 if HEAVY else 40
-        stats = run_stress(procs=6 if HEAVY else 3, points=points, kills=8 if HEAVY else 2, lease=0.5, seed=1)
+        # each run works 0.1 s, so the sweep lasts well past the kills (each within 0.3 s of the last)
+        stats = run_stress(procs=6 if HEAVY else 3, points=points, kills=8 if HEAVY else 2, lease=0.5,
+                           work=0.1, seed=1)
         self.check(stats, points)
         self.assertEqual(stats["kills"], 8 if HEAVY else 2)
 
     def test_slow_disk(self):
         points = 120 if HEAVY else 24
         stats = run_stress(procs=4 if HEAVY else 3, points=points, kills=4 if HEAVY else 1, lease=1.0,
-                           fsync_delay=0.02 if HEAVY else 0.01, seed=2)
+                           fsync_delay=0.02 if HEAVY else 0.01, work=0.05, seed=2)
         self.check(stats, points)
+        self.assertEqual(stats["kills"], 4 if HEAVY else 1)
 
 
 if __name__ == "__main__":
