@@ -326,6 +326,16 @@ class ProcessesTest(TempDirTest):
                                 env=env_with(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 universal_newlines=True)
 
+    def wait_until_running(self, sid, store):
+        """Block until the sweep's first run is running (its agent is inside the function)."""
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            runs = minisweep.load(sid, dir=store).runs
+            if runs and runs[0].state == "running":
+                return
+            time.sleep(0.05)
+        self.fail("the agent never started a run")
+
     def grid(self, n):
         return minisweep.sweep({"method": "grid", "metric": {"name": "loss"},
                                 "parameters": {"a": {"values": list(range(n))}, "b": {"values": [0, 100]}}},
@@ -351,14 +361,7 @@ class ProcessesTest(TempDirTest):
         sid = self.grid(3)
         store = os.path.join(self.dir, "store")
         victim = self.spawn(sid, WORK_SECONDS=60, MINISWEEP_LEASE_SECONDS=0.5)
-        deadline = time.time() + 30
-        while time.time() < deadline:  # wait until its first run is running
-            runs = minisweep.load(sid, dir=store).runs
-            if runs and runs[0].state == "running":
-                break
-            time.sleep(0.05)
-        else:
-            self.fail("the agent never started a run")
+        self.wait_until_running(sid, store)
         os.kill(victim.pid, signal.SIGKILL)
         victim.communicate(timeout=30)
         # past the lease plus the clock-skew allowance a one-shot reader grants other hosts
@@ -377,14 +380,7 @@ class ProcessesTest(TempDirTest):
         sid = self.grid(3)
         store = os.path.join(self.dir, "store")
         proc = self.spawn(sid, WORK_SECONDS=60)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            runs = minisweep.load(sid, dir=store).runs
-            if runs and runs[0].state == "running":
-                break
-            time.sleep(0.05)
-        else:
-            self.fail("the agent never started a run")
+        self.wait_until_running(sid, store)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
         self.assertNotEqual(proc.returncode, 0)
