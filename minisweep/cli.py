@@ -396,7 +396,7 @@ def build_parser() -> Any:
     p.add_argument("--kill-delay", type=float, default=5.0, help="seconds from SIGTERM to SIGKILL (default 5)")
     p.add_argument("--metric-pattern", help="regular expression with groups 'name' and 'value' for metric "
                                             "lines in the program's output (default: name=value or name: value)")
-    p.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors (and failed runs' tracebacks)")
     p.add_argument("--verbose", action="store_true", help="also print every metric row")
 
     p = add("ls", _cmd_ls, "list the sweeps", "List the sweeps in the store.", sweep_id=False)
