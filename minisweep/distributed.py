@@ -52,8 +52,14 @@ def _open(root: str, project: str, sweep_id: str) -> Any:
 
 
 def remote_run(root: str, project: str, sweep_id: str, function: Callable[..., Any], lease_seconds: float,
-               retry_failed: int) -> Tuple[int, List[str], Optional[str]]:
-    """One remote agent run, in a worker: (runs started: 0 or 1, their final states, last error)."""
+               retry_failed: int, task: int) -> Tuple[int, List[str], Optional[str]]:
+    """One remote agent run, in a worker: (runs started: 0 or 1, their final states, last error).
+
+    ``task`` numbers the tasks of one :func:`run_on_executor` call.  It is not
+    used here, but it makes every task's arguments different: executors that
+    take functions to be pure (Dask does, by default) would otherwise return
+    the first task's result for all the others instead of running them.
+    """
     import time
 
     from .runner import _Agent
@@ -97,7 +103,7 @@ def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, 
     try:
         while True:
             while not exhausted and len(in_flight) < workers and (count is None or submitted < count):
-                in_flight.add(executor.submit(remote_run, *args))
+                in_flight.add(executor.submit(remote_run, *args, submitted))
                 submitted += 1
             if not in_flight:
                 break

@@ -18,6 +18,25 @@ def always_fails(config):
     raise ValueError("broken on purpose")
 
 
+class PureExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Like Dask's executor: a task with the same function and arguments as an earlier one is not run
+    again, its result is reused (Dask takes functions to be pure unless told otherwise)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen = {}
+
+    def submit(self, fn, *args, **kwargs):
+        key = (fn, args, tuple(sorted(kwargs.items())))
+        try:
+            hash(key)
+        except TypeError:
+            return super().submit(fn, *args, **kwargs)
+        if key not in self.seen:
+            self.seen[key] = super().submit(fn, *args, **kwargs)
+        return self.seen[key]
+
+
 class ExecutorTest(unittest.TestCase):
     def setUp(self):
         tmp = tempfile.TemporaryDirectory()
@@ -47,6 +66,13 @@ class ExecutorTest(unittest.TestCase):
             self.assertEqual(minisweep.agent(sid, function=train, dir=self.dir, executor=ex, workers=4, count=6,
                                              quiet=True), 6)
         self.assertEqual(len(minisweep.load(sid, dir=self.dir).runs), 6)
+
+    def test_an_executor_that_reuses_results_of_identical_tasks(self):
+        sid = self.grid(6)
+        with PureExecutor(2) as ex:
+            started = minisweep.agent(sid, function=train, dir=self.dir, executor=ex, workers=2, count=6, quiet=True)
+        self.assertEqual(started, 6)
+        self.assertEqual(sorted(r.config["x"] for r in minisweep.load(sid, dir=self.dir).runs), list(range(6)))
 
     def test_unsendable_function_fails_before_any_run(self):
         sid = self.grid(3)
