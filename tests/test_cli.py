@@ -284,10 +284,7 @@ class CliTest(unittest.TestCase):
         self.write("train.py", SLEEPER)
         pids = os.path.join(self.dir, "pids")
         sid = self.make_sweep("program: train.py\nmethod: grid\nparameters:\n  x: {values: [1, 2]}\n")
-        agent = subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sid, "--dir", self.store,
-                                  "--kill-delay", "1", "--lease-seconds", "0.4"], cwd=self.dir,
-                                 env=env_with(PID_OUT=pids), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 universal_newlines=True)
+        agent = self.start_agent(sid, "--kill-delay", "1", "--lease-seconds", "0.4", PID_OUT=pids)
         pid = self.wait_for_pid(pids)
         out = self.cli("sweep", "--cancel", sid, "--dir", self.store)
         self.assertEqual(out.returncode, 0, out.stderr)
@@ -310,9 +307,7 @@ class CliTest(unittest.TestCase):
             """))
         pids = os.path.join(self.dir, "pids")
         sid = self.make_sweep("program: train.py\nmethod: grid\nparameters:\n  x: {values: [1, 2, 3]}\n")
-        agent = subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sid, "--dir", self.store],
-                                 cwd=self.dir, env=env_with(PID_OUT=pids), stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, universal_newlines=True)
+        agent = self.start_agent(sid, PID_OUT=pids)
         pid = self.wait_for_pid(pids)
         self.assertEqual(self.cli("sweep", "--stop", sid, "--dir", self.store).returncode, 0)
         stdout, stderr = agent.communicate(timeout=60)
@@ -327,9 +322,7 @@ class CliTest(unittest.TestCase):
         self.write("train.py", SLEEPER)
         pids = os.path.join(self.dir, "pids")
         sid = self.make_sweep("program: train.py\nmethod: grid\nparameters:\n  x: {values: [1, 2]}\n")
-        agent = subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sid, "--dir", self.store,
-                                  "--kill-delay", "1"], cwd=self.dir, env=env_with(PID_OUT=pids),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        agent = self.start_agent(sid, "--kill-delay", "1", PID_OUT=pids)
         pid = self.wait_for_pid(pids)
         agent.send_signal(signal.SIGINT)
         stdout, stderr = agent.communicate(timeout=60)
@@ -355,6 +348,12 @@ class CliTest(unittest.TestCase):
         states = {r.config["q"]: r.state for r in self.load(sid).runs}
         self.assertEqual((states[1], states[2]), ("finished", "finished"))
         self.assertIn("stopped", (states[50], states[60]))
+
+    def start_agent(self, sweep_id, *extra, **env):
+        """`minisweep agent` in the background, for tests that stop, cancel or interrupt it."""
+        return subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sweep_id, "--dir", self.store]
+                                + list(extra), cwd=self.dir, env=env_with(**env), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, universal_newlines=True)
 
     def wait_for_pid(self, path):
         deadline = time.time() + 30
