@@ -416,12 +416,12 @@ class _Checker:
     # -- numbers -----------------------------------------------------------------------------
     def number(self, path: tuple, value: Any, *, integer: bool = False) -> Optional[float]:
         """A number, accepting YAML 1.1's stringly numbers ('1e-4'); reports and returns None if not."""
-        if isinstance(value, str) and _NUMBER_RE.match(value.strip()):
-            value = _number_from_text(value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        num = self._peek_number(value)
+        if num is None:
             want = "an integer" if integer else "a number"
             self.error(path, "expected %s, got %s %s" % (want, _kind(value), _fmt(value)))
             return None
+        value = num
         if isinstance(value, float) and not math.isfinite(value):
             self.error(path, "expected a finite number, got %s" % _fmt(value))
             return None
@@ -747,6 +747,7 @@ class _Checker:
 
     @staticmethod
     def _peek_number(value: Any) -> Any:
+        """``value`` as a number (YAML 1.1's '1e-4' included), or ``None`` when it is not one."""
         if isinstance(value, str) and _NUMBER_RE.match(value.strip()):
             return _number_from_text(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
