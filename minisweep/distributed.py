@@ -82,7 +82,7 @@ def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, 
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    from .runner import AgentError
+    from .runner import AgentError, first_runs_failed, gave_up_error
 
     try:
         if not executor.submit(_probe, function).result():
@@ -118,13 +118,11 @@ def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, 
                     say("a run %s" % state)
                 if n == 0:
                     exhausted = True  # the sweep has nothing left (or is stopped): send no more tasks
-            first = outcomes[:max_initial_failures]
-            if max_initial_failures and len(first) >= max_initial_failures and all(s == "failed" for s in first):
+            if first_runs_failed(outcomes, max_initial_failures):
                 for future in in_flight:
                     future.cancel()
                 wait(in_flight)
-                raise AgentError("the first %d runs all failed; giving up. The last error:\n%s"
-                                 % (max_initial_failures, last_error or "(none)"))
+                raise gave_up_error(max_initial_failures, last_error)
     except KeyboardInterrupt:
         for future in in_flight:
             future.cancel()

@@ -43,6 +43,16 @@ class AgentError(MinisweepError, RuntimeError):
     """The agent gave up (its first runs all failed, or it was asked for something it cannot do)."""
 
 
+def first_runs_failed(outcomes: List[str], n: int) -> bool:
+    """W&B's rule for giving up: the first ``n`` runs (in order of ending) all failed; 0 turns it off."""
+    first = outcomes[:n]
+    return bool(n) and len(first) >= n and all(state == "failed" for state in first)
+
+
+def gave_up_error(n: int, last_error: Optional[str]) -> AgentError:
+    return AgentError("the first %d runs all failed; giving up. The last error:\n%s" % (n, last_error or "(none)"))
+
+
 def _lease_seconds(value: Optional[float]) -> float:
     if value is not None:
         return float(value)
@@ -171,15 +181,12 @@ class _Agent:
             self.done.set()
             self.wakeup.set()
         if self._gave_up():
-            raise AgentError("the first %d runs all failed; giving up. The last error:\n%s"
-                             % (self.max_initial_failures, self.last_error or "(none)"))
+            raise gave_up_error(self.max_initial_failures, self.last_error)
         return launched
 
     def _gave_up(self) -> bool:
-        n = self.max_initial_failures
         with self.lock:
-            first = self.outcomes[:n]
-        return bool(n) and len(first) >= n and all(state == "failed" for state in first)
+            return first_runs_failed(self.outcomes, self.max_initial_failures)
 
     def _wait_for_slot(self) -> bool:
         while True:
@@ -459,7 +466,9 @@ class Progress:
     def _value(self, e: Any) -> Optional[float]:
         if self.metric is None:
             return None
-        return _best_of(e.active.history, self.metric.name, self.metric.maximize)
+        from .runs import Run
+
+        return Run(e.run.id, history=e.active.history).best(self.metric.name, self.metric.maximize)
 
     def _line(self) -> str:
         parts = ["runs %d%s" % (self.done, "/%d" % self.count if self.count else "")]
@@ -523,15 +532,6 @@ class Progress:
 
 def _fmt_value(value: Any) -> str:
     return "%.6g" % value if isinstance(value, float) else str(value)
-
-
-def _best_of(history: List[Dict[str, Any]], name: str, maximize: bool) -> Optional[float]:
-    from .runs import is_number
-
-    values = [row[name] for row in history if name in row and is_number(row[name])]
-    if not values:
-        return None
-    return max(values) if maximize else min(values)
 
 
 def _summary(store: Any, started: int) -> str:
