@@ -25,6 +25,7 @@ STRESS = os.environ.get("MINISWEEP_STRESS") == "1"
 
 
 def env_with(**extra):
+    """The environment for a child process that imports this checkout's minisweep (test_cli uses it too)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update({k: str(v) for k, v in extra.items()})

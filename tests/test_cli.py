@@ -15,16 +15,10 @@ from pathlib import Path
 
 import minisweep
 from minisweep.command import expand_command, parse_metric_line
+from tests.test_agent import env_with
 
 ROOT = Path(__file__).resolve().parents[1]
 POSIX = os.name == "posix"
-
-
-def env_with(**extra):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 # A program that records its argv and reports a metric on its output.
