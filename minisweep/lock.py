@@ -474,8 +474,8 @@ def _lease_of(content: bytes, default: float) -> float:
     """The lease the owner announced in its record, or ``default`` if unreadable."""
     try:
         value = float(json.loads(content.decode("utf-8"))["lease_seconds"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        return default
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, OverflowError, RecursionError):
+        return default  # (OverflowError: an integer beyond float range)
     if value > 0 and value < 1e7:
         return value
     return default

@@ -72,6 +72,7 @@ import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .distributions import is_log_scale
+from .runs import is_number
 
 __all__ = ["render_report", "importance"]
 
@@ -101,6 +102,10 @@ def _num(x: float, digits: int = 4) -> str:
         return "true" if x else "false"
     if isinstance(x, int) and abs(x) < 10 ** 12:
         return str(x)
+    if isinstance(x, int) and not is_number(x):  # beyond float range: its own digits, as 1.2e+400
+        text = str(abs(x))
+        head = text[0] + ("." + text[1:digits] if digits > 1 else "")
+        return "%s%se+%d" % ("-" if x < 0 else "", head.rstrip("0").rstrip("."), len(text) - 1)
     x = float(x)
     if math.isnan(x):
         return "nan"
@@ -203,7 +208,7 @@ def _lookup(config: Any, path: Sequence[str]) -> Any:
 
 
 def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return is_number(value)
 
 
 def _key(value: Any) -> str:

@@ -31,9 +31,22 @@ ACTIVE_STATES = ("pending", "running")
 
 
 def is_number(value: Any) -> bool:
-    """A finite int or float, not a bool (W&B's test for a usable metric value)."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    """A finite int or float, not a bool (W&B's test for a usable metric value).
+
+    An int too large for a float (beyond about 1.8e308, such as ``10**400``)
+    counts as infinite, as a float overflowing to ``inf`` would: it is not a
+    usable value, so it never ranks, exactly like ``inf`` and ``nan``.  It is
+    still kept and shown as logged.
+
+    >>> is_number(0.5), is_number(10**300), is_number(10**400), is_number(float("inf")), is_number(True)
+    (True, True, False, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return False
 
 
 class Run:

@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -174,7 +173,7 @@ class _Axis:
         if dim.kind == "cat":
             return dim.centre(distributions.index_of(p.values, value))
         if dim.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if not is_number(value):
                 raise ValueError("%r is not a number" % (value,))
             k = int(round(value / self._q)) - self._lo
             return dim.centre(min(max(k, 0), dim.n - 1))

@@ -126,7 +126,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .errors import InvalidIdError, RunNotFound, StateError, StoreError, SweepNotFound
 from .lock import LeaseLock
-from .runs import ACTIVE_STATES, TERMINAL_STATES, Run
+from .runs import ACTIVE_STATES, TERMINAL_STATES, Run, is_number
 
 __all__ = [
     "SweepStore",
@@ -421,9 +421,8 @@ def _check_format(doc: Any, kind: Any, path: str) -> Dict[str, Any]:
 
 
 def _number(value: Any, default: float = 0.0) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return default
+    """``value`` as a float if it is a usable number (:func:`~.runs.is_number`), else ``default``."""
+    return float(value) if is_number(value) else default
 
 
 # ------------------------------------------------------------------------------------ run records
@@ -1299,7 +1298,7 @@ class SweepStore:
         if isinstance(summary, dict):
             rec.summary = _decode_row(summary)
         rec.error = r.get("error") if isinstance(r.get("error"), str) else None
-        rec.wall_time = r.get("wall_time") if isinstance(r.get("wall_time"), (int, float)) else None
+        rec.wall_time = float(r["wall_time"]) if is_number(r.get("wall_time")) else None
         rec.finished_at = _number(r.get("at"), rec.last_at)
         rec.touch(r.get("at"))
         self._active.discard(rec.id)
@@ -1359,7 +1358,7 @@ def _decode_row(row: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _check_lease(value: Any, default: Optional[float] = None) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+    if is_number(value) and value > 0:
         return float(value)
     if default is not None:
         return default
