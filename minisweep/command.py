@@ -212,12 +212,12 @@ class CommandFunction:
         import time
 
         from .session import RunStopped, current_run
+        from .sharedfs import make_dirs
 
         active = current_run()
         if active is None:  # pragma: no cover - the agent always binds one
             raise RuntimeError("CommandFunction called outside a run")
-        files = os.path.join(self.sweep_path, "files", active.id)
-        os.makedirs(files, exist_ok=True)
+        files = make_dirs(self.sweep_path, "files", active.id)  # never through a symlink (sharedfs)
         config = active.config.as_dict()
         json_file = os.path.join(files, "config.json")
         with open(json_file, "w", encoding="utf-8") as fh:

@@ -86,6 +86,7 @@ True
 from __future__ import annotations
 
 import binascii
+import errno
 import json
 import os
 import socket
@@ -94,6 +95,7 @@ import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .errors import StoreError
+from .sharedfs import O_NOFOLLOW, NotAFile, create_file, open_file
 
 __all__ = ["LeaseLock", "LOCK_FORMAT"]
 
@@ -102,6 +104,10 @@ LOCK_FORMAT = 1
 
 _BEAT_WIDTH = 12
 _BEAT_MARK = b'"beat": "'
+
+
+#: The errno a StoreError carries for a lock path that is not a file.
+_FOREIGN_ERRNO = {"a directory": errno.EISDIR, "a symbolic link": errno.ELOOP}
 
 
 def _token() -> str:
@@ -226,6 +232,7 @@ class LeaseLock:
         seen: Optional[tuple] = None
         seen_since = 0.0
         delay = self._poll[0]
+        vanished = 0  # looks in a row that found no lock although link() said it was taken
         try:
             while True:
                 if self._link(tmp, fd):
@@ -243,15 +250,20 @@ class LeaseLock:
                     return True
                 look = self._observe()
                 now = self._monotonic()
-                if look is None:  # released while we looked: try again at once
+                if look is None:  # released while we looked: try again at once (once; then back off)
                     seen = None
-                    continue
-                if look != seen:
+                    vanished += 1
+                    if vanished == 1:
+                        continue
+                elif look != seen:
+                    vanished = 0
                     seen, seen_since = look, now
                 elif now - seen_since >= _lease_of(look[-1], lease):
                     self._break(look)
                     seen = None
                     continue
+                else:
+                    vanished = 0
                 if timeout is not None and now - start >= timeout:
                     return False
                 self._sleep(delay)
@@ -268,7 +280,7 @@ class LeaseLock:
             path = "%s.%s.tmp" % (self.path, token)
         elif self._reusable:
             try:
-                fd = os.open(path, os.O_WRONLY)
+                fd = os.open(path, os.O_WRONLY | O_NOFOLLOW)
             except OSError:
                 fd = -1
             if fd != -1:
@@ -289,7 +301,7 @@ class LeaseLock:
         if self.record is not None:
             _unlink_quietly(path)  # whoever else names the old file keeps it; we start a fresh one
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = create_file(path)  # readable by whoever shares the folder (see .sharedfs)
             try:
                 _write_all(fd, data)
             finally:
@@ -328,11 +340,23 @@ class LeaseLock:
         return os.fstat(fd).st_nlink == 2
 
     def _observe(self) -> Optional[tuple]:
-        """What a waiter can see of the current owner record, or None if there is none."""
+        """What a waiter can see of the current owner record, or None if there is none.
+
+        Raises:
+            StoreError: ``path`` is not a lock file (a directory, a symbolic
+                link, a FIFO): no minisweep made it, and none will remove it.
+        """
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = open_file(self.path)  # never blocks (a FIFO), never follows a symlink
         except FileNotFoundError:
             return None
+        except NotAFile as exc:
+            raise StoreError("%s is %s, not a lock file: remove it (minisweep never makes one)"
+                             % (self.path, exc.kind), path=self.path,
+                             errno=_FOREIGN_ERRNO.get(exc.kind, errno.EINVAL)) from None
+        except OSError as exc:
+            raise StoreError("cannot read the lock %s: %s" % (self.path, exc.strerror or exc),
+                             path=self.path, errno=exc.errno) from exc
         try:
             st = os.fstat(fd)
             content = os.read(fd, 65536)

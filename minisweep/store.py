@@ -62,6 +62,12 @@ The store's contract:
   :class:`~.errors.StoreError` with the path and ``errno``; the store stays
   loadable, and a journal whose append failed half way is cut back to its
   last whole line.
+- *Shared folders.*  What the store creates takes its permission bits from
+  its folder, whatever the umask (a group folder stays usable by the whole
+  group); it reads only regular files, without blocking (a stray FIFO or
+  directory in ``journal/`` is skipped); it never writes through a symbolic
+  link, and refuses a ``journal/``, ``claims/`` or ``stop/`` that is one
+  (:mod:`.sharedfs`).
 - *Threads, processes, hosts.*  One :class:`SweepStore` may be shared by an
   agent's threads.  Any number of store objects, in any processes on any
   hosts sharing the directory, may work on one sweep.  A :class:`~.runs.Run`
@@ -126,6 +132,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .errors import InvalidIdError, RunNotFound, StateError, StoreError, SweepNotFound
 from .lock import LeaseLock
+from .sharedfs import O_NOFOLLOW, NotAFile, check_dir, create_file, make_dir, open_file, read_file
 from .runs import ACTIVE_STATES, TERMINAL_STATES, Run, is_number
 
 __all__ = [
@@ -370,7 +377,7 @@ def _write_atomic(path: str, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` by ``data`` all at once: temporary file, (fsync,) rename (, fsync the directory)."""
     tmp = _tmp_name(path)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = create_file(tmp)
         try:
             _write_all(fd, data)
             if durable:
@@ -393,8 +400,8 @@ def _unlink_quietly(path: str) -> None:
 
 
 def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()
+    """A regular file's bytes; never blocks, never follows a symbolic link (:mod:`.sharedfs`)."""
+    return read_file(path)
 
 
 class _Damaged(ValueError):
@@ -598,7 +605,12 @@ class SweepStore:
                "entity": entity, "seed": encode_value(seed), "config": encode_value(config),
                "created_at": now}
         try:
-            os.makedirs(project_dir, exist_ok=True)
+            os.makedirs(root, exist_ok=True)
+            if not os.path.isdir(project_dir):
+                try:
+                    make_dir(project_dir)  # shared as the root is (see sharedfs)
+                except FileExistsError:
+                    pass
         except OSError as exc:
             raise _error("cannot create", project_dir, exc) from exc
         if os.path.lexists(final):
@@ -607,9 +619,9 @@ class SweepStore:
         # build the whole sweep under a hidden name, then rename it into place: all or nothing
         tmp = os.path.join(project_dir, ".%s.%s.tmp" % (sweep_id, new_id()))
         try:
-            os.mkdir(tmp)
+            make_dir(tmp)
             for sub in ("claims", "journal", "stop"):
-                os.mkdir(os.path.join(tmp, sub))
+                make_dir(os.path.join(tmp, sub))
             _write_atomic(os.path.join(tmp, "sweep.json"), _doc_bytes(doc))
             _write_atomic(os.path.join(tmp, "state.json"), _doc_bytes(
                 {"format": FORMAT, "kind": "minisweep.state", "state": "running", "at": now}))
@@ -758,6 +770,8 @@ class SweepStore:
             raise TypeError("agent_id must be a non-empty string")
         lease = _check_lease(lease_seconds)
         self._check_open()
+        self._check_dir(self._journal_dir)  # (the lock record and our journal go there)
+        self._check_dir(self._claims_dir)
         with self._claim_mutex:
             self._lock.owner["agent"] = agent_id
             self._lock.acquire(lease)
@@ -888,6 +902,7 @@ class SweepStore:
         check_id("run id", run_id)
         doc = {"format": FORMAT, "kind": "minisweep.stop", "run": run_id, "reason": str(reason),
                "at": self._clock(), "host": socket.gethostname(), "pid": os.getpid()}
+        self._check_dir(self._stop_dir)
         _write_atomic(os.path.join(self._stop_dir, run_id + ".json"), _doc_bytes(doc), durable=False)
 
     def stop_requested(self, run_id: str) -> Optional[str]:
@@ -896,7 +911,7 @@ class SweepStore:
         path = os.path.join(self._stop_dir, run_id + ".json")
         try:
             raw = _read_bytes(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotAFile):  # (a stray FIFO or directory there is no request)
             return None
         except OSError as exc:
             raise _error("cannot read", path, exc) from exc
@@ -942,6 +957,13 @@ class SweepStore:
         if self._closed:
             raise StoreError("the store of sweep %r is closed" % self.id, path=self.path)
 
+    def _check_dir(self, path: str) -> None:
+        """Refuse to write into a folder of the sweep that is a symbolic link (or not a folder)."""
+        try:
+            check_dir(path)
+        except OSError as exc:
+            raise _error("cannot write to", path, exc) from exc
+
     def _own(self, run_id: str) -> _Rec:
         check_id("run id", run_id)
         self._check_open()
@@ -958,8 +980,9 @@ class SweepStore:
         header = _line({"format": FORMAT, "kind": "minisweep.journal", "writer": self.writer,
                         "sweep": self.id, "host": socket.gethostname(), "pid": os.getpid(),
                         "created_at": self._clock()})
+        self._check_dir(self._journal_dir)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            fd = create_file(path, os.O_WRONLY | os.O_APPEND)
         except OSError as exc:
             raise _error("cannot create the journal", path, exc) from exc
         try:
@@ -980,7 +1003,7 @@ class SweepStore:
         if self._marker is not None:  # the old one reached its file system's link limit: a new inode
             _unlink_quietly(path)
         self._marker = self._marker_id = None
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = create_file(path)
         try:
             _write_all(fd, _line({"format": FORMAT, "kind": "minisweep.mark", "writer": self.writer}))
             _fsync(fd)
@@ -1008,7 +1031,7 @@ class SweepStore:
             self._repair(fd)
         try:
             if publish:
-                wfd = os.open(self._journal_path(), os.O_WRONLY | os.O_APPEND)
+                wfd = os.open(self._journal_path(), os.O_WRONLY | os.O_APPEND | O_NOFOLLOW)
                 try:
                     _write_all(wfd, data)
                 finally:
@@ -1117,6 +1140,10 @@ class SweepStore:
             path = os.path.join(self._claims_dir, "%d.json" % k)
             try:
                 raw = _read_bytes(path)
+            except NotAFile:  # a stray directory, FIFO or symlink: the number stays used, as if damaged
+                self._taken.add(k)
+                k += 1
+                continue
             except FileNotFoundError:
                 if wait_for is not None and k <= wait_for and waited < 30.0:
                     # link said it exists; an NFS client may still cache "no such file" briefly
@@ -1147,7 +1174,7 @@ class SweepStore:
             raise _error("cannot list", self._journal_dir, exc) from exc
         mine = self.writer + ".jsonl"
         for name in names:
-            if not name.endswith(".jsonl") or name == mine:
+            if not name.endswith(".jsonl") or name == mine or name.startswith("."):
                 continue
             j = self._journals.get(name)
             if j is None:
@@ -1157,14 +1184,21 @@ class SweepStore:
 
     def _read_journal(self, j: _Journal) -> None:
         try:
-            with open(j.path, "rb") as f:  # opening revalidates an NFS client's cache
+            fd = open_file(j.path)  # opening revalidates an NFS client's cache
+        except FileNotFoundError:
+            return
+        except NotAFile:  # a directory, FIFO, socket or symlink named like a journal: never read
+            j.done = True
+            return
+        except OSError as exc:
+            raise _error("cannot read", j.path, exc) from exc
+        try:
+            with os.fdopen(fd, "rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 if size <= j.offset:
                     return
                 f.seek(j.offset)
                 data = f.read(size - j.offset)
-        except FileNotFoundError:
-            return
         except OSError as exc:
             raise _error("cannot read", j.path, exc) from exc
         self.bytes_read += len(data)
