@@ -392,6 +392,21 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
     if function is not None and not callable(function):
         raise AgentError("function must be callable, got %s" % type(function).__name__)
     store = open_store(sweep_id, project, dir, clock=clock)
+    try:  # closed however the agent ends: its descriptor, its journal's close line, its marker and lock record
+        return _agent_on(store, function, count=count, workers=workers, lease_seconds=lease_seconds,
+                         max_initial_failures=max_initial_failures, retry_failed=retry_failed, quiet=quiet,
+                         verbose=verbose, clock=clock, sleep=sleep, poll_seconds=poll_seconds,
+                         kill_delay=kill_delay, metric_pattern=metric_pattern, progress=progress,
+                         executor=executor)
+    finally:
+        store.close()
+
+
+def _agent_on(store: Any, function: Optional[Callable[..., Any]], *, count: Optional[int], workers: int,
+              lease_seconds: Optional[float], max_initial_failures: int, retry_failed: int, quiet: bool,
+              verbose: bool, clock: Callable[[], float], sleep: Callable[[float], None], poll_seconds: float,
+              kill_delay: float, metric_pattern: Optional[str], progress: bool, executor: Any) -> int:
+    """:func:`agent`'s work on an open store (which :func:`agent` closes)."""
     if executor is not None:
         from .distributed import run_on_executor
 

@@ -28,6 +28,7 @@ from minisweep import cli
 from minisweep.api import load
 from minisweep.errors import StoreError
 from minisweep.lock import LeaseLock
+from minisweep.runner import AgentError
 from minisweep.runs import Run, is_number
 from minisweep.search import next_config
 from minisweep.store import SweepStore
@@ -434,6 +435,57 @@ class TestSymlinkedFolders(TempStoreTest):
         self.assertEqual(run.state, "failed")
         self.assertIn("symbolic link", run.info.get("error", ""))
         self.assertEqual(os.listdir(outside), [])
+
+
+# ------------------------------------------------------------------------ item 10: agent() closes its store
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+class TestAgentClosesItsStore(TempStoreTest):
+    """Item 10: each ``agent()`` call closes its store: no descriptor left, a ``close`` line, no marker."""
+
+    def test_no_descriptor_leaks_over_300_calls(self):
+        if not os.path.isdir("/proc/self/fd"):
+            self.skipTest("needs /proc/self/fd to count descriptors")
+        root = self.root
+        if os.path.isdir("/dev/shm"):  # memory: 300 agents' fsyncs cost nothing there
+            tmp = tempfile.TemporaryDirectory(dir="/dev/shm")
+            self.addCleanup(tmp.cleanup)
+            root = tmp.name
+        config = {"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}
+        # a sweep per call, so that no agent has to read the journals of the ones before it
+        sweep_ids = [minisweep.sweep(config, project="p", dir=root) for _ in range(301)]
+        minisweep.agent(sweep_ids[0], lambda config: config["x"], count=1, dir=root, quiet=True)  # warm up
+        before = open_fds()
+        for sweep_id in sweep_ids[1:]:
+            minisweep.agent(sweep_id, lambda config: config["x"], count=1, dir=root, quiet=True)
+        self.assertLessEqual(open_fds(), before)  # (it was one more descriptor per call: 300)
+        self.assertEqual(len(load(sweep_ids[-1], dir=root).runs), 1)
+
+    def test_the_journal_is_closed_and_the_marker_and_lock_record_removed(self):
+        sweep_id = minisweep.sweep(grid3(), project="p", dir=self.root)
+        minisweep.agent(sweep_id, lambda config: config["a"], count=2, dir=self.root, quiet=True)
+        journal = os.path.join(self.root, "p", sweep_id, "journal")
+        names = os.listdir(journal)
+        self.assertEqual([n for n in names if not n.endswith(".jsonl")], [])  # no .mark, no .lock left
+        (name,) = names
+        with open(os.path.join(journal, name)) as f:
+            last = json.loads(f.read().splitlines()[-1])
+        self.assertEqual(last["op"], "close")
+
+    def test_closed_even_when_the_agent_gives_up(self):
+        sweep_id = minisweep.sweep(grid3(), project="p", dir=self.root)
+
+        def fails(config):
+            raise RuntimeError("boom")
+        with self.assertRaises(AgentError):
+            with contextlib.redirect_stderr(io.StringIO()):
+                minisweep.agent(sweep_id, fails, dir=self.root, quiet=True, max_initial_failures=2)
+        journal = os.path.join(self.root, "p", sweep_id, "journal")
+        self.assertEqual([n for n in os.listdir(journal) if not n.endswith(".jsonl")], [])
 
 
 if __name__ == "__main__":
