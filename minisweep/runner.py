@@ -31,12 +31,15 @@ import traceback
 from typing import Any, Callable, Dict, List, Optional
 
 from .command import ChildFailed
-from .errors import MinisweepError
+from .errors import MinisweepError, StateError, StoreError
 from .session import ActiveRun, RunStopped, bind, unbind
 
 __all__ = ["agent", "AgentError", "DEFAULT_LEASE_SECONDS"]
 
 DEFAULT_LEASE_SECONDS = 60.0
+
+#: Seconds to wait before each new attempt to record a run's end after a store error (a full disk).
+FINISH_RETRY_DELAYS = (0.1, 0.5, 2.0, 5.0)
 
 
 class AgentError(MinisweepError, RuntimeError):
@@ -132,11 +135,14 @@ class _Agent:
         self.bands = set(bands(hb)) if hb is not None and self.cfg.metric is not None else set()
 
     # -- output ------------------------------------------------------------------------------
-    def say(self, text: str) -> None:
+    def say(self, text: str, always: bool = False) -> None:
+        """Tell the user (``always``: even a quiet agent, as it shows tracebacks of failed runs)."""
         if self.progress is not None:
             self.progress.message(text)
         elif self.out is not None:
             print("minisweep: " + text, file=self.out)
+        elif always:
+            print("minisweep: " + text, file=sys.stderr)
 
     # -- the loop ----------------------------------------------------------------------------
     def propose(self, runs: List[Any], index: int) -> Optional[Dict[str, Any]]:
@@ -266,7 +272,7 @@ class _Agent:
             e.recorded = True
             e.state = state
         try:
-            self.store.finish(e.run.id, state, summary=e.active.summary, error=error, wall_time=wall)
+            state = self._finish(e, state, error, wall)
         finally:
             with self.lock:
                 self.active.pop(e.run.id, None)
@@ -277,6 +283,42 @@ class _Agent:
                 self.progress.finished(e, state)
             else:
                 self.say("run %s %s" % (e.run.id, state))
+
+    def _finish(self, e: _Execution, state: str, error: Optional[str], wall: float) -> str:
+        """Record how a run ended; return the state recorded (or that it ended with, if none could be).
+
+        A store error (a full disk, a lost NFS server) is retried after
+        :data:`FINISH_RETRY_DELAYS`, as ``docs/store.md`` allows; any other error
+        means the summary cannot be recorded, and the run is recorded ``failed``
+        without it, the reason in its error.  When nothing can be recorded, the
+        agent says so and moves on: the run shows ``crashed`` once its lease lapses.
+        Nothing here raises, so the run's thread never dies with a traceback.
+        """
+        summary: Optional[Dict[str, Any]] = e.active.summary
+        delays = list(FINISH_RETRY_DELAYS)
+        while True:
+            try:
+                self.store.finish(e.run.id, state, summary=summary, error=error, wall_time=wall)
+                return state
+            except StoreError as exc:
+                if delays:
+                    self.sleep(delays.pop(0))
+                    continue
+                problem = str(exc)
+            except StateError as exc:  # finished already (by an earlier attempt whose answer was lost)
+                self.say("run %s: %s" % (e.run.id, exc))
+                return state
+            except Exception as exc:  # the summary cannot be encoded (or a store bug): record the end without it
+                if summary is not None:
+                    reason = "the run's summary could not be recorded: %s: %s" % (type(exc).__name__, exc)
+                    self.say("run %s %s, but %s; recording it failed" % (e.run.id, state, reason), always=True)
+                    error = reason if not error else "%s\n%s" % (error, reason)
+                    state, summary = "failed", None
+                    continue
+                problem = "%s: %s" % (type(exc).__name__, exc)
+            self.say("run %s %s, but the agent could not record that it ended (%s); it will show as crashed "
+                     "once its lease lapses" % (e.run.id, state, problem), always=True)
+            return state
 
     # -- logging and stopping ----------------------------------------------------------------
     def _on_log(self, e: _Execution, row: Dict[str, Any]) -> None:

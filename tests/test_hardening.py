@@ -3,6 +3,9 @@
 Every test here failed on the code before its fix.
 """
 
+import contextlib
+import errno
+import io
 import os
 import tempfile
 import threading
@@ -12,7 +15,9 @@ import unittest
 import minisweep
 from minisweep import next_config, parse_config
 from minisweep.runs import Run
+from minisweep.errors import StoreError
 from minisweep.session import ActiveRun
+from minisweep.store import SweepStore
 
 
 class TempDirTest(unittest.TestCase):
@@ -98,6 +103,91 @@ class ConfigAliasingTest(TempDirTest):
         # but a changed value is another point
         self.assertEqual(next_config(cfg, [Run("r0", "finished", {"env": {"name": "cartpole", "steps": 11}})]),
                          {"env": {"name": "cartpole", "steps": 10}})
+
+
+
+# ----------------------------------------------------------------------------- 2. a failed finish
+
+
+class FailingFinish:
+    """Patches SweepStore.finish to fail as a disk or an encoder would, ``times`` times."""
+
+    def __init__(self, exc_factory, times):
+        self.exc_factory = exc_factory
+        self.times = times
+        self.calls = []
+
+    def __enter__(self):
+        real = self.real = SweepStore.finish
+        outer = self
+
+        def finish(store, run_id, state, **kw):
+            outer.calls.append((state, kw.get("summary")))
+            if outer.times is None or len(outer.calls) <= outer.times:
+                exc = outer.exc_factory(kw)
+                if exc is not None:
+                    raise exc
+            return real(store, run_id, state, **kw)
+
+        SweepStore.finish = finish
+        return self
+
+    def __exit__(self, *exc):
+        SweepStore.finish = self.real
+
+
+def disk_full(kw):
+    return StoreError("cannot write journal: No space left on device", path="journal", errno=errno.ENOSPC)
+
+
+class FailedFinishTest(TempDirTest):
+    def run_agent(self, sid, function, **kw):
+        err = io.StringIO()
+        sleeps = []
+        with contextlib.redirect_stderr(err):
+            n = minisweep.agent(sid, function=function, dir=self.dir, sleep=sleeps.append, **kw)
+        return n, err.getvalue(), sleeps
+
+    def test_a_transient_disk_error_is_retried(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"values": [1, 2]}}})
+        with FailingFinish(disk_full, times=2) as fault:
+            n, err, sleeps = self.run_agent(sid, lambda c: c.x / 10.0)
+        self.assertEqual(n, 2)
+        self.assertNotIn("Exception in thread", err)
+        self.assertEqual(len(fault.calls), 4)  # two failures, then each run's end recorded once
+        self.assertEqual(len(sleeps), 2)
+        result = self.load(sid)
+        self.assertEqual([(r.state, r.summary["loss"]) for r in result.runs], [("finished", 0.1), ("finished", 0.2)])
+
+    def test_a_summary_that_cannot_be_recorded_fails_the_run_with_the_reason(self):
+        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
+
+        def unencodable(kw):
+            if kw.get("summary"):
+                return ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+            return None
+
+        with FailingFinish(unencodable, times=None):
+            n, err, _ = self.run_agent(sid, lambda c: {"big": c.x})
+        self.assertEqual(n, 2)
+        self.assertNotIn("Exception in thread", err)
+        runs = self.load(sid).runs
+        self.assertEqual([r.state for r in runs], ["failed", "failed"])
+        self.assertIn("summary could not be recorded", runs[0].info["error"])
+        self.assertIn("4300 digits", runs[0].info["error"])
+        self.assertIn("summary could not be recorded", err)
+
+    def test_a_disk_that_stays_full_is_reported_and_the_agent_goes_on(self):
+        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
+        with FailingFinish(disk_full, times=None):
+            n, err, sleeps = self.run_agent(sid, lambda c: 1.0, lease_seconds=0.5, max_initial_failures=0)
+        self.assertEqual(n, 2)
+        self.assertNotIn("Exception in thread", err)
+        self.assertIn("could not record", err)
+        self.assertIn("No space left on device", err)
+        self.assertGreater(len(sleeps), 0)
+        time.sleep(0.5 + 2.5)  # the lease plus the readers' clock-skew allowance
+        self.assertEqual([r.state for r in self.load(sid).runs], ["crashed", "crashed"])
 
 
 if __name__ == "__main__":
