@@ -190,5 +190,116 @@ class FailedFinishTest(TempDirTest):
         self.assertEqual([r.state for r in self.load(sid).runs], ["crashed", "crashed"])
 
 
+
+# ------------------------------------------------------------- 3. retry_failed and a second agent
+
+
+GRID2 = {"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"values": [1, 2]}}}
+
+
+class TwoAgents(TempDirTest):
+    """Agent A runs x=1 (held until B has found nothing left); agent B runs x=2."""
+
+    def wait_for_running(self, sid, n=1):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            runs = self.load(sid).runs
+            if sum("running" in (r.state, r.info.get("state_before")) for r in runs) >= n:
+                return
+            time.sleep(0.01)
+        self.fail("agent A never started its run")
+
+    def two_agents(self, retry_a, retry_b, fail_first=True, clock_a=time.time, lease=5.0):
+        sid = self.sweep(GRID2)
+        gate = threading.Event()
+        calls = []
+
+        def a(config):
+            calls.append(("a", config.x))
+            if len([c for c in calls if c[0] == "a"]) == 1:
+                gate.wait(30)
+                if fail_first:
+                    raise RuntimeError("the first attempt fails")
+            return 0.5
+
+        def b(config):
+            calls.append(("b", config.x))
+            return 0.25
+
+        def b_sleep(seconds):  # B waits for runs in flight: now let A's run end
+            gate.set()
+            time.sleep(0.02)
+
+        errors = []
+
+        def run_a():
+            try:
+                with contextlib.redirect_stderr(io.StringIO()):
+                    minisweep.agent(sid, function=a, dir=self.dir, quiet=True, retry_failed=retry_a,
+                                    clock=clock_a, lease_seconds=lease, poll_seconds=0.05)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=run_a)
+        thread.start()
+        try:
+            self.wait_for_running(sid)
+            minisweep.agent(sid, function=b, dir=self.dir, quiet=True, retry_failed=retry_b, sleep=b_sleep,
+                            poll_seconds=0.05, lease_seconds=lease)
+        finally:
+            gate.set()  # B returned: A's run may end now
+            thread.join(60)
+        self.assertEqual(errors, [])
+        return self.load(sid), calls
+
+
+class SecondAgentTest(TwoAgents):
+    def test_the_agent_with_retry_failed_waits_for_a_run_in_flight_and_retries_it(self):
+        result, calls = self.two_agents(retry_a=0, retry_b=1)
+        self.assertEqual(sorted((r.config["x"], r.state) for r in result.runs),
+                         [(1, "failed"), (1, "finished"), (2, "finished")])
+        self.assertEqual(result.state, "finished")
+
+    def test_an_agent_with_nothing_left_does_not_finish_the_sweep_under_a_run_in_flight(self):
+        result, calls = self.two_agents(retry_a=1, retry_b=0)
+        self.assertEqual(calls, [("a", 1), ("b", 2), ("a", 1)])  # A retried its own failed point
+        self.assertEqual([(r.config["x"], r.state) for r in result.runs],
+                         [(1, "failed"), (2, "finished"), (1, "finished")])
+        self.assertEqual(result.state, "finished")
+
+
+# --------------------------------------------------------------------------------- 4. clock skew
+
+
+class ClockSkewTest(TwoAgents):
+    def test_a_live_run_on_a_host_30_s_behind_is_not_rerun(self):
+        # A's host clock is 30 s behind: B *shows* A's run as crashed, but must not re-run it.
+        result, calls = self.two_agents(retry_a=0, retry_b=1, fail_first=False,
+                                        clock_a=lambda: time.time() - 30.0, lease=3.0)
+        self.assertEqual(sorted(calls), [("a", 1), ("b", 2)])
+        self.assertEqual([(r.config["x"], r.state) for r in result.runs], [(1, "finished"), (2, "finished")])
+        self.assertEqual(result.state, "finished")
+
+    def test_the_search_sees_verdicts_not_the_shown_state(self):
+        sid = self.sweep(GRID2)
+        root = os.path.join(self.dir)
+        behind = SweepStore.open(root, "p", sid, clock=lambda: time.time() - 30.0)
+        here = SweepStore.open(root, "p", sid)
+        self.addCleanup(behind.close)
+        self.addCleanup(here.close)
+        propose = lambda runs, index: next_config(GRID2, runs, retry_failed=1)
+        run = behind.claim("a", propose, lease_seconds=10)
+        behind.start(run.id)
+        self.assertEqual(run.config, {"x": 1})
+        (shown,) = here.runs()
+        self.assertEqual((shown.state, shown.info.get("lapsed")), ("crashed", True))  # shown, by timestamps
+        seen = []
+        second = here.claim("b", lambda runs, index: seen.append([r.state for r in runs]) or propose(runs, index),
+                            lease_seconds=10)
+        self.assertEqual(second.config, {"x": 2})
+        self.assertEqual(seen, [["running"]])
+        self.assertIsNone(here.claim("b", propose, lease_seconds=10))
+
+
 if __name__ == "__main__":
     unittest.main()
