@@ -22,7 +22,8 @@ layouts that real training code prints:
 
 Only **declared** names are read: the sweep's metric and the names the user
 lists (``--metrics acc,val_loss``), so a printed config dump (``lr: 0.001``)
-or an echo of the command line never becomes a metric.  ``every=True`` takes
+or an echo of the command line never becomes a metric (nor does anything in
+argparse's ``Namespace(...)`` or after a ``-``, as in ``--lr=0.1``).  ``every=True`` takes
 every name that is followed by ``:`` or ``=`` and a number, every key of a
 dict line and every row of a table.  Names match exactly, as in W&B:
 ``val_loss`` is never read as ``loss``.  A value is a number as Python and
@@ -212,6 +213,24 @@ def _clean(text: str) -> str:
     return text
 
 
+def _without_namespace(text: str) -> str:
+    """The line without an echo of argparse's arguments (``Namespace(lr=0.1, acc=1)``): never metrics."""
+    start = text.find("Namespace(")
+    while start >= 0:
+        depth, i = 0, start + len("Namespace")
+        while i < len(text):
+            if text[i] == "(":
+                depth += 1
+            elif text[i] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        text = text[:start] + text[i + 1:]
+        start = text.find("Namespace(")
+    return text
+
+
 def _dict_pairs(text: str) -> List[Tuple[str, str]]:
     """``(name, value text)`` for every number in a Python-dict or JSON text, nested keys joined by '.'.
 
@@ -334,6 +353,8 @@ class MetricReader:
                     self._see_epoch(_clean(line))
                 return None
         text = _clean(line)
+        if "Namespace(" in text:
+            text = _without_namespace(text)
         if text.startswith("Epoch "):
             if self._see_epoch(text):
                 return None
