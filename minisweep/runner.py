@@ -490,7 +490,7 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
                          max_initial_failures=max_initial_failures, retry_failed=retry_failed, quiet=quiet,
                          verbose=verbose, clock=clock, sleep=sleep, poll_seconds=poll_seconds,
                          kill_delay=kill_delay, metric_pattern=metric_pattern, progress=progress,
-                         executor=executor)
+                         executor=executor, metrics=metrics, all_metrics=all_metrics)
     finally:
         store.close()
 
@@ -498,7 +498,8 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
 def _agent_on(store: Any, function: Optional[Callable[..., Any]], *, count: Optional[int], workers: int,
               lease_seconds: Optional[float], max_initial_failures: int, retry_failed: int, quiet: bool,
               verbose: bool, clock: Callable[[], float], sleep: Callable[[float], None], poll_seconds: float,
-              kill_delay: float, metric_pattern: Optional[str], progress: bool, executor: Any) -> int:
+              kill_delay: float, metric_pattern: Optional[str], progress: bool, executor: Any,
+              metrics: Optional[List[str]], all_metrics: bool) -> int:
     """:func:`agent`'s work on an open store (which :func:`agent` closes)."""
     if executor is not None:
         from .distributed import run_on_executor
