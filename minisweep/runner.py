@@ -305,12 +305,14 @@ class _Agent:
             e.done.set()
 
     def _log_result(self, active: ActiveRun, result: Any) -> None:
-        """Log what the function returned: a dict as a row, a number (even NaN) as the metric; else nothing."""
+        """Log what the function returned: a dict as a row, a real number (even NaN) as the metric; else nothing."""
+        from .runs import real_number
+
         if isinstance(result, dict):
             active.log(result)
-        elif isinstance(result, (int, float)) and not isinstance(result, bool):
+        elif real_number(result) is not None:  # any real number: numpy scalars, Decimal, Fraction
             name = self.cfg.metric.name if self.cfg.metric is not None else "value"
-            active.log({name: result})
+            active.log({name: real_number(result)})
 
     def _record(self, e: _Execution, state: str, error: Optional[str], wall: float) -> None:
         with e.lock:
@@ -374,9 +376,9 @@ class _Agent:
             self.progress.logged(e, row)
         metric = self.cfg.metric
         if self.bands and metric is not None and metric.name in row:
-            from .runs import is_number
+            from .runs import is_number, real_number
 
-            if is_number(row[metric.name]):
+            if is_number(real_number(row[metric.name])):
                 e.iterations += 1
                 if e.iterations in self.bands:
                     self._judge([e])

@@ -4,7 +4,9 @@ Every test here failed on the code before its fix.
 """
 
 import contextlib
+import decimal
 import errno
+import fractions
 import io
 import os
 import tempfile
@@ -15,7 +17,7 @@ import unittest
 import minisweep
 from minisweep import next_config, parse_config
 from minisweep.runs import Run
-from minisweep.errors import StoreError
+from minisweep.errors import ConfigError, StoreError
 from minisweep.session import ActiveRun
 from minisweep.store import SweepStore
 
@@ -299,6 +301,109 @@ class ClockSkewTest(TwoAgents):
         self.assertEqual(second.config, {"x": 2})
         self.assertEqual(seen, [["running"]])
         self.assertIsNone(here.claim("b", propose, lease_seconds=10))
+
+
+
+# ---------------------------------------------------------------- 13. values the agent cannot pass on
+
+
+class FakeFloat32:
+    """What the agent sees of numpy.float32 (numpy is not installed in the suite): a real number with
+    ``item()``, ``__float__`` and a ``dtype``, but not a float."""
+
+    dtype = "float32"
+
+    def __init__(self, value):
+        self._value = float(value)
+
+    def __float__(self):
+        return self._value
+
+    def item(self):
+        return self._value
+
+    def __repr__(self):
+        return "np.float32(%r)" % self._value
+
+
+class FakeInt64:
+    """numpy.int64's interface: ``__index__`` and ``__int__`` (registered as numbers.Integral by numpy)."""
+
+    dtype = "int64"
+
+    def __init__(self, value):
+        self._value = int(value)
+
+    def __index__(self):
+        return self._value
+
+    __int__ = __index__
+
+    def __float__(self):
+        return float(self._value)
+
+    def __repr__(self):
+        return "np.int64(%d)" % self._value
+
+
+class BareReal:
+    """A real number with nothing but ``__float__`` (no ``item()``), like a user's own scalar type."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def __float__(self):
+        return float(self._value)
+
+
+class ValuesTest(TempDirTest):
+    def test_yaml_dates_are_refused_with_the_key_path_and_line(self):
+        text = "method: grid\nparameters:\n  day:\n    values: [2020-01-02, '2020-01-03']\n  when: {value: 2021-05-05 10:00:00}\n"
+        with self.assertRaises(ConfigError) as caught:
+            parse_config(text)
+        problems = caught.exception.problems
+        self.assertEqual([(p.key_path, p.line) for p in problems],
+                         [("parameters.day.values.0", 4), ("parameters.when.value", 5)])
+        self.assertIn("quote it", str(problems[0]))
+        self.assertIn("'2020-01-02'", str(problems[0]))
+        # quoted, it is a string every run can receive
+        self.assertEqual(parse_config(text.replace("[2020-01-02", "['2020-01-02'").replace(
+            "2021-05-05 10:00:00", "'2021-05-05 10:00:00'")).params[0].values, ["2020-01-02", "2020-01-03"])
+
+    def test_values_json_cannot_carry_are_refused_in_dicts_too(self):
+        import datetime
+
+        for value in (datetime.date(2020, 1, 1), {"a": [datetime.datetime(2020, 1, 1)]}, {1, 2}, object()):
+            with self.subTest(value=value), self.assertRaises(ConfigError):
+                parse_config({"method": "grid", "parameters": {"x": {"values": [1, value]}}})
+        # tuples, nested lists and dicts are JSON arrays and objects: accepted
+        parse_config({"method": "grid", "parameters": {"x": {"values": [(2, 3), [1, [2]], {"k": None}]}}})
+
+    def test_real_numbers_of_any_type_are_logged_and_ranked(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"},
+                          "parameters": {"x": {"values": [0, 1, 2, 3, 4]}}})
+        results = {0: FakeFloat32(0.5), 1: decimal.Decimal("0.125"), 2: fractions.Fraction(1, 16),
+                   3: FakeInt64(3), 4: BareReal(0.25)}
+        self.assertEqual(self.agent(sid, lambda c: results[c.x]), 5)
+        result = self.load(sid)
+        losses = [r.summary.get("loss") for r in result.runs]
+        self.assertEqual(losses, [0.5, 0.125, 0.0625, 3, 0.25])
+        self.assertIs(type(losses[3]), int)
+        self.assertEqual(result.best_run().config, {"x": 2})
+
+    def test_logged_rows_keep_real_numbers_as_numbers(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"values": [1, 2]}}})
+
+        def train():
+            minisweep.init()
+            x = minisweep.config.x
+            minisweep.log({"loss": decimal.Decimal(x) / 4, "epoch": FakeInt64(1), "acc": FakeFloat32(0.5)})
+
+        self.agent(sid, train)
+        result = self.load(sid)
+        self.assertEqual([r.history for r in result.runs],
+                         [[{"loss": 0.25, "epoch": 1, "acc": 0.5}], [{"loss": 0.5, "epoch": 1, "acc": 0.5}]])
+        self.assertEqual(result.best_run().config, {"x": 1})
 
 
 if __name__ == "__main__":
