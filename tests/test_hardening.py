@@ -9,7 +9,11 @@ import errno
 import fractions
 import io
 import os
+import signal
+import subprocess
+import sys
 import tempfile
+import textwrap
 import threading
 import time
 import unittest
@@ -20,6 +24,10 @@ from minisweep.runs import Run
 from minisweep.errors import ConfigError, StoreError
 from minisweep.session import ActiveRun
 from minisweep.store import SweepStore
+from tests.test_agent import env_with
+from tests.test_cli import SLEEPER, alive
+
+POSIX = os.name == "posix"
 
 
 class TempDirTest(unittest.TestCase):
@@ -404,6 +412,137 @@ class ValuesTest(TempDirTest):
         self.assertEqual([r.history for r in result.runs],
                          [[{"loss": 0.25, "epoch": 1, "acc": 0.5}], [{"loss": 0.5, "epoch": 1, "acc": 0.5}]])
         self.assertEqual(result.best_run().config, {"x": 1})
+
+
+
+# ------------------------------------------------------------------------- 5. processes left behind
+
+
+# A program that starts a grandchild in its own process group, which outlives it by a while and
+# then prints a metric line and notes that it is still alive.
+LEAVES_A_GRANDCHILD = textwrap.dedent("""\
+    import os, subprocess, sys
+    late = os.path.join(os.environ["OUT_DIR"], "late")
+    grandchild = subprocess.Popen([sys.executable, "-c",
+        "import sys, time; time.sleep(1.5); print('loss=99', flush=True); open(sys.argv[1], 'a').write('alive')",
+        late])
+    with open(os.path.join(os.environ["OUT_DIR"], "grandchildren"), "a") as fh:
+        fh.write("%d\\n" % grandchild.pid)
+    print("loss=1", flush=True)
+    """)
+
+
+@unittest.skipUnless(POSIX, "process groups and signals")
+class ProcessLifecycleTest(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.store = os.path.join(self.dir, "store")
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as fh:
+            fh.write(text)
+        return path
+
+    def make_sweep(self, program, values):
+        return minisweep.sweep({"program": program, "method": "grid", "metric": {"name": "loss"},
+                                "parameters": {"x": {"values": values}}}, project="p", dir=self.store)
+
+    def start_agent(self, sweep_id, *extra, **env):
+        return subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sweep_id, "--dir", self.store]
+                                + list(extra), cwd=self.dir, env=env_with(**env), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, universal_newlines=True)
+
+    def wait_for_pid(self, path):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if os.path.exists(path):
+                with open(path) as fh:
+                    text = fh.read().strip()
+                if text:
+                    return int(text.splitlines()[0])
+            time.sleep(0.05)
+        self.fail("the child never started")
+
+    def wait_gone(self, pid, seconds=10):
+        deadline = time.time() + seconds
+        while alive(pid) and time.time() < deadline:
+            time.sleep(0.05)
+        return not alive(pid)
+
+    def test_sigterm_and_sighup_stop_the_program_and_record_the_run(self):
+        self.write("train.py", SLEEPER)
+        for sig, code in ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGHUP, 128 + signal.SIGHUP)):
+            with self.subTest(signal=sig.name):
+                pids = os.path.join(self.dir, "pids-%s" % sig.name)
+                sid = self.make_sweep("train.py", [1, 2])
+                agent = self.start_agent(sid, "--kill-delay", "1", PID_OUT=pids)
+                pid = self.wait_for_pid(pids)
+                agent.send_signal(sig)
+                try:
+                    stdout, stderr = agent.communicate(timeout=60)
+                finally:
+                    if not self.wait_gone(pid, 0):
+                        os.kill(pid, signal.SIGKILL)  # leave nothing behind, even when the test fails
+                self.assertEqual(agent.returncode, code, stderr)
+                self.assertNotIn("Traceback", stderr)
+                self.assertIn("received %s" % sig.name, stderr)
+                self.assertTrue(self.wait_gone(pid, 5), "the program outlived the agent's %s" % sig.name)
+                (run,) = minisweep.load(sid, dir=self.store).runs
+                self.assertEqual(run.state, "killed")
+                self.assertIn(sig.name, run.info["error"])
+
+    def test_a_program_that_exits_takes_its_leftovers_with_it(self):
+        self.write("train.py", LEAVES_A_GRANDCHILD)
+        sid = self.make_sweep("train.py", [1, 2])
+        out = subprocess.run([sys.executable, "-m", "minisweep", "agent", sid, "--dir", self.store], cwd=self.dir,
+                             env=env_with(OUT_DIR=self.dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             universal_newlines=True, timeout=120)
+        with open(os.path.join(self.dir, "grandchildren")) as fh:
+            grandchildren = [int(line) for line in fh.read().split()]
+        try:
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(len(grandchildren), 2)
+            for pid in grandchildren:
+                self.assertTrue(self.wait_gone(pid, 5), "a grandchild outlived its run")
+            time.sleep(2.0)  # past the moment a surviving grandchild would have spoken
+            self.assertFalse(os.path.exists(os.path.join(self.dir, "late")))
+            runs = minisweep.load(sid, dir=self.store).runs
+            self.assertEqual([(r.state, r.history) for r in runs], [("finished", [{"loss": 1}])] * 2)
+        finally:
+            for pid in grandchildren:
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+
+    def test_an_error_in_the_agents_loop_stops_the_program(self):
+        from minisweep.command import CommandFunction
+
+        program = self.write("train.py", SLEEPER)
+        pids = os.path.join(self.dir, "pids")
+        sid = self.make_sweep(program, [1])
+        real = CommandFunction._read_rows
+
+        def deeply_nested_row(path, at, active):  # what json.loads does with a row nested 100,000 deep
+            if os.path.exists(pids):  # once the program is surely running
+                raise RecursionError("maximum recursion depth exceeded while decoding a JSON array")
+
+        CommandFunction._read_rows = staticmethod(deeply_nested_row)
+        os.environ["PID_OUT"] = pids
+        try:
+            with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+                minisweep.agent(sid, dir=self.store, quiet=True, kill_delay=1.0)
+        finally:
+            CommandFunction._read_rows = staticmethod(real)
+            del os.environ["PID_OUT"]
+        pid = self.wait_for_pid(pids)
+        try:
+            self.assertTrue(self.wait_gone(pid, 5), "the program outlived the error")
+        finally:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        (run,) = minisweep.load(sid, dir=self.store).runs
+        self.assertEqual(run.state, "failed")
+        self.assertIn("RecursionError", run.info["error"])
 
 
 if __name__ == "__main__":
