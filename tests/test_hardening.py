@@ -515,24 +515,25 @@ class ProcessLifecycleTest(TempDirTest):
                     os.kill(pid, signal.SIGKILL)
 
     def test_an_error_in_the_agents_loop_stops_the_program(self):
-        from minisweep.command import CommandFunction
+        from minisweep import command
 
         program = self.write("train.py", SLEEPER)
         pids = os.path.join(self.dir, "pids")
         sid = self.make_sweep(program, [1])
-        real = CommandFunction._read_rows
+        real = command._Sources.poll
 
-        def deeply_nested_row(path, at, active):  # what json.loads does with a row nested 100,000 deep
+        def deeply_nested_row(sources):  # what json.loads does with a row nested 100,000 deep
             if os.path.exists(pids):  # once the program is surely running
                 raise RecursionError("maximum recursion depth exceeded while decoding a JSON array")
+            real(sources)
 
-        CommandFunction._read_rows = staticmethod(deeply_nested_row)
+        command._Sources.poll = deeply_nested_row  # the polling loop's look at the rows the program logged
         os.environ["PID_OUT"] = pids
         try:
             with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
                 minisweep.agent(sid, dir=self.store, quiet=True, kill_delay=1.0)
         finally:
-            CommandFunction._read_rows = staticmethod(real)
+            command._Sources.poll = real
             del os.environ["PID_OUT"]
         pid = self.wait_for_pid(pids)
         try:
