@@ -45,8 +45,11 @@ keeps draining when the terminal goes away (``minisweep agent ID | head -1``)
 or cannot encode a character, and a store error while recording fails the run
 with its reason once the child ends.  The exit status decides
 ``finished`` (0) or ``failed``.  The child gets its own process group; a stop
-(hyperband, ``--stop``/``--cancel``, Ctrl-C) sends SIGTERM to the group, then
-SIGKILL after a grace period.
+(hyperband, ``--stop``/``--cancel``, Ctrl-C, SIGTERM or SIGHUP to the agent)
+sends SIGTERM to the group, then SIGKILL after a grace period.  When the
+child exits, whatever it left running in its group (a background process, a
+data loader) is killed too, so nothing of one run outlives it; so is the
+child itself if the agent's own loop fails.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 __all__ = ["DEFAULT_COMMAND", "expand_command", "macro_values", "parse_metric_line", "METRIC_PATTERN",
-           "ENV_RUN", "ENV_CONFIG", "ENV_LOG"]
+           "ENV_RUN", "ENV_CONFIG", "ENV_LOG", "ENV_RUN_DIR"]
 
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
 
@@ -69,6 +72,7 @@ ENV_CONFIG = "MINISWEEP_RUN_CONFIG"      # the config as JSON
 ENV_LOG = "MINISWEEP_RUN_LOG"            # a file the child appends its logged rows to (JSON lines)
 ENV_SWEEP = "MINISWEEP_SWEEP_ID"
 ENV_PROJECT = "MINISWEEP_PROJECT"
+ENV_RUN_DIR = "MINISWEEP_RUN_DIR"        # the run's own directory: TensorBoard event files written here are read
 
 #: ``name=value`` or ``name: value`` alone on a line, value a number (the default metric pattern).
 METRIC_PATTERN = r"^\s*(?P<name>[A-Za-z_][\w./-]*)\s*[:=]\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*$"
@@ -150,6 +154,24 @@ def parse_metric_line(line: str, pattern: Any = METRIC_PATTERN) -> Optional[Dict
     return {m.group("name"): value}
 
 
+def _exited(proc: Any) -> bool:
+    """Whether the child has exited, without reaping it where POSIX allows (``waitid`` with ``WNOWAIT``).
+
+    An exited but unreaped child keeps its process id, and with it its process
+    group's id, reserved: killing the group afterwards can only reach the
+    program's own leftovers, never a newcomer that was given a recycled id.
+    """
+    waitid = getattr(os, "waitid", None)
+    if waitid is None or proc.returncode is not None:
+        return proc.poll() is not None
+    try:
+        return waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # reaped already (by proc.poll elsewhere)
+        return True
+    except OSError:
+        return proc.poll() is not None
+
+
 class ChildFailed(Exception):
     """The child process exited with a non-zero status (the run is recorded as failed)."""
 
@@ -183,13 +205,16 @@ class CommandFunction:
             built-in output layouts; checked here (:func:`~.outputmetrics.check_pattern`).
         metrics: the names read from the output (the sweep's metric and ``--metrics``).
         every_metric: read every numeric name instead (``--all-metrics``).
+        tensorboard: more directories whose TensorBoard event files are the run's (``--tensorboard``);
+            ``{run_id}`` in one is the run's id; without it, only files that appear during the run count.
+            The run's own directory (``$MINISWEEP_RUN_DIR``) is always watched.
         kill_delay: seconds between SIGTERM and SIGKILL when a run is stopped.
         poll: seconds between looks at the child.
     """
 
     def __init__(self, sweep_path: str, command: Optional[Sequence[Any]], program: Optional[str], *,
                  sweep_id: str, project: str, echo: Any = None, metric_pattern: Optional[str] = None,
-                 metrics: Sequence[str] = (), every_metric: bool = False,
+                 metrics: Sequence[str] = (), every_metric: bool = False, tensorboard: Sequence[str] = (),
                  kill_delay: float = 5.0, poll: float = 0.05) -> None:
         from .outputmetrics import check_pattern
 
@@ -202,6 +227,7 @@ class CommandFunction:
         self.pattern = check_pattern(metric_pattern) if metric_pattern else None
         self.metrics = [str(m) for m in metrics]
         self.every_metric = bool(every_metric)
+        self.tensorboard = [str(d) for d in tensorboard]
         self.kill_delay = kill_delay
         self.poll = poll
         self._echo_lock = threading.Lock()
@@ -242,8 +268,10 @@ class CommandFunction:
         argv = expand_command(self.command, program=self.program, config=config, json_file=json_file)
         env = dict(os.environ)
         env.update({ENV_RUN: active.id, ENV_CONFIG: json.dumps(config), ENV_LOG: rows_path,
-                    ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, "PYTHONUNBUFFERED": "1"})
+                    ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, ENV_RUN_DIR: os.path.abspath(files),
+                    "PYTHONUNBUFFERED": "1"})
         posix = os.name == "posix"
+        watchers = self.watchers(files, active.id)  # before the start: files already there are not this run's
         with open(log_path, "ab") as log:
             log.write(("$ %s\n" % " ".join(argv)).encode("utf-8"))
             log.flush()
@@ -253,31 +281,34 @@ class CommandFunction:
             except OSError as exc:
                 raise ChildFailed("cannot start %s: %s" % (argv[0] if argv else "the command",
                                                            exc.strerror or exc)) from None
-            sources = _Sources(active, rows_path)
+            sources = _Sources(active, rows_path, watchers)
             relay = _Relay(self, proc, log, sources)
             reader = threading.Thread(target=relay.run, name="minisweep-relay-%s" % active.id, daemon=True)
             reader.start()
             stop_sent: Optional[float] = None
             killed = False
-            while True:
-                try:
-                    proc.wait(self.poll)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                sources.poll()
-                if active.should_stop:
-                    now = time.monotonic()
-                    if stop_sent is None:
-                        stop_sent = now
-                        self._signal(proc, signal.SIGTERM if posix else None)
-                    elif not killed and now - stop_sent >= self.kill_delay:
-                        killed = True
-                        self._signal(proc, signal.SIGKILL if posix else None)
-            reader.join(5)
-            if posix and stop_sent is not None:  # the group may hold grandchildren: make sure they go too
-                self._signal(proc, signal.SIGKILL)
-        sources.poll()
+            try:
+                while not _exited(proc):
+                    time.sleep(self.poll)
+                    sources.poll()
+                    if active.should_stop:
+                        now = time.monotonic()
+                        if stop_sent is None:
+                            stop_sent = now
+                            self._signal(proc, signal.SIGTERM if posix else None)
+                        elif not killed and now - stop_sent >= self.kill_delay:
+                            killed = True
+                            self._signal(proc, signal.SIGKILL if posix else None)
+            except BaseException:  # an error here (or the agent told to go) must not leave the program running
+                self._stop(proc, posix)
+                raise
+            finally:
+                # The program has exited (or been stopped): what it left in its process group goes with it,
+                # before its output can be mistaken for anyone else's; then it is reaped.
+                self._signal(proc, signal.SIGKILL if posix else None)
+                proc.wait()
+                reader.join(5)
+        sources.poll(final=True)
         if relay.failure is not None:  # the output could not be recorded: the run did not report what it said
             raise ChildFailed("%s; the program exited with status %s" % (relay.failure, proc.returncode))
         if stop_sent is not None:
@@ -288,13 +319,33 @@ class CommandFunction:
 
     @staticmethod
     def _signal(proc: Any, sig: Any) -> None:
+        """Send ``sig`` to the child's process group (``None``: terminate the child; Windows)."""
         try:
             if sig is None:
-                proc.terminate()
+                if proc.returncode is None:
+                    proc.terminate()
             else:
                 os.killpg(proc.pid, sig)
         except (OSError, ProcessLookupError):
             pass
+
+    def watchers(self, run_dir: str, run_id: str) -> List[Any]:
+        """The :class:`~.tensorboard.Watcher` objects that follow one run's event files."""
+        from .tensorboard import Watcher
+
+        own = [run_dir] + [d.replace("{run_id}", run_id) for d in self.tensorboard if "{run_id}" in d]
+        shared = [d for d in self.tensorboard if "{run_id}" not in d]
+        return [Watcher(own)] + ([Watcher(shared, only_new=True)] if shared else [])
+
+    def _stop(self, proc: Any, posix: bool) -> None:
+        """SIGTERM to the child's group, and up to ``kill_delay`` seconds for the child to exit."""
+        import signal
+        import time
+
+        self._signal(proc, signal.SIGTERM if posix else None)
+        deadline = time.monotonic() + self.kill_delay
+        while not _exited(proc) and time.monotonic() < deadline:
+            time.sleep(min(self.poll, 0.05))
 
     def reader(self) -> Any:
         """A fresh :class:`~.outputmetrics.MetricReader` for one run's output."""
@@ -311,16 +362,28 @@ class _Sources:
     counts once).  Thread-safe: the relay thread and the polling loop both call it.
     """
 
-    def __init__(self, active: Any, rows_path: str) -> None:
+    def __init__(self, active: Any, rows_path: str, watchers: Sequence[Any] = ()) -> None:
         self.active = active
         self.rows_path = rows_path
+        self.watchers = list(watchers)
         self.at = 0
         self.logged: set = set()
         self.lock = threading.Lock()
 
-    def poll(self) -> None:
+    def poll(self, final: bool = False) -> None:
+        """Record what the child logged, and the TensorBoard scalars written since the last look
+        (at most once a second, and once more at the end)."""
         with self.lock:
             self._read_rows()
+            for watcher in self.watchers:
+                try:
+                    rows = watcher.poll(force=final)
+                except OSError:  # a directory that vanished while it was walked: look again later
+                    continue
+                for row in rows:
+                    row = {k: v for k, v in row.items() if k not in self.logged}
+                    if any(k != "_step" for k in row):
+                        self.active.record(row)
 
     def printed(self, row: Dict[str, Any]) -> None:
         """Record a row read from the output, without the names the child logs itself."""
