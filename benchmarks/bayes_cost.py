@@ -18,8 +18,6 @@ Times are medians over ``--reps`` calls, each with a different seed.
     python benchmarks/bayes_cost.py [--reps 5]
 """
 
-from __future__ import annotations
-
 import argparse
 import math
 import os

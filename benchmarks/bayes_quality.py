@@ -22,8 +22,6 @@ benchmark itself needs only the standard library.
     python benchmarks/bayes_quality.py --seeds 5 --problems branin mixed --only minisweep random
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import statistics

@@ -43,8 +43,6 @@ reads from its output (:func:`parse_metric_line`).  The exit status decides
 SIGKILL after a grace period.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import re

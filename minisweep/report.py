@@ -64,8 +64,6 @@ search moved together share their credit.
 >>> shutil.rmtree(root)
 """
 
-from __future__ import annotations
-
 import html
 import json
 import math

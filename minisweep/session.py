@@ -30,8 +30,6 @@ that lives in memory only, so a training script also runs on its own.
 >>> finish()
 """
 
-from __future__ import annotations
-
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
