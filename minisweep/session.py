@@ -165,7 +165,10 @@ class Config:
 
     def __init__(self, values: Optional[Dict[str, Any]] = None, *, locked: Any = (),
                  on_change: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
-        object.__setattr__(self, "_values", dict(values or {}))
+        from .runs import copy_config
+
+        # a copy all the way down: the run may mutate nested values without touching the agent's record
+        object.__setattr__(self, "_values", copy_config(dict(values or {})))
         object.__setattr__(self, "_locked", set(locked))
         object.__setattr__(self, "_lock", threading.RLock())
         object.__setattr__(self, "_on_change", on_change)
@@ -254,11 +257,13 @@ class Config:
 
     def setdefaults(self, values: Any) -> None:
         """Set the keys that are not set yet (how sweep values override ``init(config=...)``)."""
+        from .runs import copy_config
+
         changed: Dict[str, Any] = {}
         with self._lock:
             for key, value in _as_dict(values, "config.setdefaults()").items():
                 if key not in self._values:
-                    self._values[key] = value
+                    self._values[key] = copy_config(value)
                     changed[key] = value
         if changed and self._on_change is not None:
             self._on_change(changed)
