@@ -322,12 +322,25 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _cmd_report(args: Any) -> int:
+    import os
+
     from .report import render_report
 
+    refresh = args.refresh
+    if refresh is not None and not (refresh > 0 and refresh < float("inf")):
+        raise _UsageError("--refresh: expected a positive number of seconds, got %s" % _short(refresh))
     result = _load(args)
-    html = render_report(result)
-    with open(args.output, "w", encoding="utf-8") as fh:
-        fh.write(html)
+    html = render_report(result, refresh=refresh)
+    # a new name, then a rename: a browser reloading the page never reads half of it
+    tmp = os.path.join(os.path.dirname(os.path.abspath(args.output)),
+                       ".%s.%d.tmp" % (os.path.basename(args.output), os.getpid()))
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        os.replace(tmp, args.output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     print("wrote %s (%d runs)" % (args.output, len(result.runs)), file=sys.stderr)
     return 0
 
@@ -415,8 +428,12 @@ def build_parser() -> Any:
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     p = add("report", _cmd_report, "an offline HTML report", "Write one self-contained HTML page: the metric "
-            "over runs, a parallel-coordinates plot, parameter importance and the runs table.")
+            "over runs, every run's learning curve, a parallel-coordinates plot, the metric against each "
+            "parameter, parameter importance and the runs table.")
     p.add_argument("-o", "--output", default="report.html", help="file to write (default report.html)")
+    p.add_argument("--refresh", type=float, metavar="SECONDS",
+                   help="make the page reload itself every SECONDS; re-run the command as often (a shell "
+                        "loop, cron) and a browser left open follows a running sweep")
     return parser
 
 
