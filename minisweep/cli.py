@@ -7,6 +7,7 @@
     minisweep sweep --pause|--resume|--stop|--cancel ID
     minisweep ls                             # the sweeps in the store
     minisweep status ID                      # a table of runs, best marked
+    minisweep status ID --watch              # a live view until the sweep is over (q quits)
     minisweep best ID [--format args]        # the best run's config, as JSON or as --k=v args
     minisweep export ID --format csv|jsonl   # every run, for a spreadsheet or a script
     minisweep report ID -o report.html       # one self-contained HTML page with plots
@@ -214,6 +215,15 @@ def _cmd_ls(args: Any) -> int:
 
 
 def _cmd_status(args: Any) -> int:
+    if args.watch:
+        from .api import open_store
+        from .watch import watch
+
+        interval = args.interval
+        if not (interval > 0 and interval < float("inf")):
+            raise _UsageError("--interval: expected a positive number of seconds, got %s" % _short(interval))
+        store = open_store(args.sweep_id, getattr(args, "project", None), args.dir)
+        return watch(store, interval=interval, mode="plain" if args.plain else "auto")
     result = _load(args)
     metric = result.config.metric
     best = result.best_run()
@@ -415,8 +425,15 @@ def build_parser() -> Any:
     p = add("ls", _cmd_ls, "list the sweeps", "List the sweeps in the store.", sweep_id=False)
     p.add_argument("--project", help="only this project")
 
-    add("status", _cmd_status, "a table of a sweep's runs", "Show a sweep's runs: state, runtime, "
-        "parameters and metric, the best one marked with *.")
+    p = add("status", _cmd_status, "a table of a sweep's runs (--watch: live)", "Show a sweep's runs: state, "
+            "runtime, parameters and metric, the best one marked with *. With --watch: a live view (runs in "
+            "progress, the best so far, hyperband stops as they happen) until the sweep is over or q is pressed.")
+    p.add_argument("--watch", action="store_true", help="keep watching: refresh the view until the sweep is over "
+                                                         "(q quits)")
+    p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                   help="--watch: seconds between refreshes (default 1)")
+    p.add_argument("--plain", action="store_true", help="--watch: print a plain table at each change instead of "
+                                                         "a full-screen view")
 
     p = add("best", _cmd_best, "the best run's config", "Print the best run's config as JSON, or as --k=v "
             "arguments (the form ${args} gives a program).")
