@@ -274,21 +274,25 @@ class TerminalTest(unittest.TestCase):
                                  "--dir", self.s.root] + list(extra),
                                 stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
                                 env=env_with(TERM="vt100", LANG="C.UTF-8", LC_ALL="C.UTF-8"), cwd=self.s.root)
-        os.close(slave)
-        self.addCleanup(self._reap, proc, master)
+        # the slave stays open here too: Linux may drop what a program wrote just before it exited if the
+        # last slave descriptor closes before the master has read it
+        self.addCleanup(self._reap, proc, master, slave)
         return proc, master, vt.Screen(rows, cols)
 
-    def _reap(self, proc, master):
+    def _reap(self, proc, master, slave):
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
+        os.close(slave)
         os.close(master)
 
-    def pump(self, master, screen, until, timeout=20.0):
-        """Feed the screen until ``until(screen)`` holds; fail with the screen shown if it never does."""
+    def pump(self, master, screen, until, timeout=20.0, quiet=0.0):
+        """Feed the screen until ``until(screen)`` holds (and nothing more came for ``quiet`` seconds);
+        fail with the screen shown if it never does."""
         deadline = time.monotonic() + timeout
+        last = time.monotonic()
         while True:
-            if until(screen):
+            if until(screen) and time.monotonic() - last >= quiet:
                 return
             left = deadline - time.monotonic()
             if left <= 0:
@@ -304,6 +308,7 @@ class TerminalTest(unittest.TestCase):
                         return
                     self.fail("the program ended; the screen:\n" + screen.text())
                 screen.feed(data)
+                last = time.monotonic()
 
     def resize(self, master, screen, rows, cols):
         import fcntl
@@ -357,7 +362,8 @@ class TerminalTest(unittest.TestCase):
         s.b.log(live.id, {"loss": 0.5})
         s.b.finish(live.id, "finished")
         s.a.set_state("finished")
-        self.pump(master, screen, lambda sc: proc.poll() is not None and "done: the sweep is finished" in sc.text())
+        self.pump(master, screen, lambda sc: proc.poll() is not None and "done: the sweep is finished" in sc.text(),
+                  quiet=0.3)
         self.assertEqual(proc.wait(timeout=10), 0)
         self.assertIn("runs 3: 2 finished, 1 stopped", screen.text())
         self.assertIn("best  %s (#2)  loss = 0.5" % live.id, screen.text())
