@@ -1109,6 +1109,11 @@ def _stop_marks(marks: Sequence[Tuple[_Row, float, Tuple[int, int], str]], x_kin
     return "".join(out)
 
 
+def _jitter(number: int) -> float:
+    """A fixed pseudo-random offset in [-0.5, 0.5) for a run number (the same on every render)."""
+    return ((number * 2654435761) % 1000) / 1000.0 - 0.5
+
+
 def _param_charts(params: Sequence[Any], rows: List[_Row], metric: Any, best: Optional[_Row]) -> str:
     """One small chart per varying parameter: each finished run's metric against its value."""
     done = [r for r in rows if r.done]
@@ -1142,8 +1147,13 @@ def _param_charts(params: Sequence[Any], rows: List[_Row], metric: Any, best: Op
                 out.append('<line class="axis" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, base, x, base + 4))
                 out.append(_svg_text(x, base + 16, _num(t, 3), cls="tick", anchor="middle"))
 
-            def place(r: _Row, xs: _Scale = xs) -> float:
-                return xs(float(r.values[p.name]))
+            # a parameter with few distinct values (layers: 1..8) stacks its runs in columns: spread them
+            distinct = sorted({xs(float(v)) for v in xvals})
+            gap = min((b - a for a, b in zip(distinct, distinct[1:])), default=0.0) if len(distinct) <= 16 else 0.0
+            spread = min(gap * 0.5, 24.0)
+
+            def place(r: _Row, xs: _Scale = xs, spread: float = spread) -> float:
+                return xs(float(r.values[p.name])) + spread * _jitter(r.number)
             kind = " (log scale)" if xs.log else ""
         else:
             cats = _categories(p, xvals)
@@ -1160,26 +1170,28 @@ def _param_charts(params: Sequence[Any], rows: List[_Row], metric: Any, best: Op
 
             def place(r: _Row, slot: Dict[str, int] = slot, span: float = span) -> float:
                 # spread the runs of one category sideways (a fixed jitter by run number) so they can be counted
-                jitter = ((r.number * 2654435761) % 1000) / 1000.0 - 0.5
-                return left + (slot[_key(r.values[p.name])] + 0.5 + 0.6 * jitter) * span
+                return left + (slot[_key(r.values[p.name])] + 0.5 + 0.6 * _jitter(r.number)) * span
             kind = ""
         out.append(_svg_text((left + width - right) / 2, height - 6, p.name + kind, limit=44, cls="label",
                              anchor="middle"))
         out.append(_svg_text(left - 4, top - 12, metric.name + (" (log scale)" if ys.log else ""), limit=40,
                              cls="axis-kind"))
-        # every run a dot: one path of zero-length round-capped strokes, one per distinct pixel
-        seen = set()
-        dots = []
-        for r in present:
-            if best is not None and r is best:
-                continue
-            pt = (int(round(place(r))), int(round(ys(r.metric))))
-            if pt not in seen:
-                seen.add(pt)
-                dots.append("M%d %dh0" % pt)
+        # every run a dot: one path of zero-length round-capped strokes, one per distinct pixel;
+        # runs hyperband stopped (at their value when stopped) in grey, under the finished ones
         dot, alpha = (6, 0.8) if len(present) <= 100 else ((4, 0.55) if len(present) <= 1000 else (3, 0.4))
-        out.append('<path class="dots" stroke-width="%d" stroke-opacity="%.2f" d="%s"/>'
-                   % (dot, alpha, "".join(dots)))
+        for state, cls in (("stopped", "dots stopped"), ("finished", "dots")):
+            seen = set()
+            dots = []
+            for r in present:
+                if r.run.state != state or (best is not None and r is best):
+                    continue
+                pt = (int(round(place(r))), int(round(ys(r.metric))))
+                if pt not in seen:
+                    seen.add(pt)
+                    dots.append("M%d %dh0" % pt)
+            if dots:
+                out.append('<path class="%s" stroke-width="%d" stroke-opacity="%.2f" d="%s"/>'
+                           % (cls, dot, alpha if state == "stopped" else min(0.9, alpha + 0.3), "".join(dots)))
         if best is not None and best in present:
             out.append('<circle class="best-ring" cx="%.1f" cy="%.1f" r="5"><title>best run %s: %s = %s</title>'
                        '</circle>' % (place(best), ys(best.metric), _esc(best.run.id), _esc(p.name),
@@ -1254,6 +1266,7 @@ svg.plot .curve-halo { fill: none; stroke: #fff; stroke-width: 6; stroke-opacity
 svg.plot .stop-mark { fill: none; stroke: #c92a2a; stroke-width: 1.6; }
 svg.plot .stop-mark.other { stroke: #868e96; }
 svg.plot .dots { fill: none; stroke: #3b6fb6; stroke-linecap: round; }
+svg.plot .dots.stopped { stroke: #adb5bd; }
 svg.plot .stop-marks.many { stroke-opacity: 0.6; }
 .small-multiples { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 8px 0; }
 .legend .line.shade { border-top-color: #6a00a8; }
@@ -1316,8 +1329,9 @@ def render_report(result: Any, *, refresh: Optional[float] = None, learning_curv
                     'parameter values and its %s, coloured by its rank on %s: dark is better.</p>%s</section>'
                     % (_esc(metric.name), _esc(metric.name), _esc(metric.name), _parallel(params, rows, metric, best)))
         if learning_curves:
-            body.append('<section><h2>%s against each parameter</h2><p class="lede">One dot per finished run: '
-                        'its best %s against its value of the parameter; the ring is the best run.</p>%s</section>'
+            body.append('<section><h2>%s against each parameter</h2><p class="lede">One dot per run that ended: '
+                        'its best %s against its value of the parameter; blue: finished runs, grey: runs stopped '
+                        'early, at their best value when stopped; the ring is the best run.</p>%s</section>'
                         % (_esc(metric.name), _esc(metric.name), _param_charts(params, rows, metric, best)))
         body.append('<section><h2>Parameter importance</h2>%s</section>' % _importance_view(params, rows, metric))
     else:

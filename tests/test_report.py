@@ -510,9 +510,11 @@ class LearningCurvesTest(PageTestCase):
         done = [r for r in runs if r.state in ("finished", "stopped")]
         for name in ("lr", "layers", "optimizer", "dropout"):
             chart = parsed.chart("loss against %s" % name)
-            dots = [d for tag, d in chart["elements"] if tag == "path" and d.get("class") == "dots"]
-            self.assertEqual(len(dots), 1)
-            self.assertEqual(len(path_points_many(dots[0]["d"])), len(done) - 1, name)  # every run but the best
+            dots = {d.get("class"): path_points_many(d["d"]) for tag, d in chart["elements"]
+                    if tag == "path" and (d.get("class") or "").startswith("dots")}
+            # every finished run but the best (ringed) in blue, the stopped ones in grey
+            self.assertEqual(len(dots["dots"]), sum(r.state == "finished" for r in done) - 1, name)
+            self.assertEqual(len(dots["dots stopped"]), sum(r.state == "stopped" for r in done), name)
             rings = [d for tag, d in chart["elements"] if tag == "circle" and d.get("class") == "best-ring"]
             self.assertEqual(len(rings), 1)
         self.assertFalse([s for s in parsed.svgs if s["title"] == "loss against model.act"])  # constant: no chart
