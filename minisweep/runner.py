@@ -438,7 +438,8 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
           retry_failed: int = 0, quiet: bool = False, verbose: bool = False,
           clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
           poll_seconds: float = 5.0, kill_delay: float = 5.0, metric_pattern: Optional[str] = None,
-          progress: bool = False, executor: Any = None) -> int:
+          progress: bool = False, executor: Any = None, metrics: Optional[List[str]] = None,
+          all_metrics: bool = False) -> int:
     """Run ``function`` once per run of the sweep; return how many runs this agent started.
 
     Args:
@@ -463,7 +464,10 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         verbose: also print every logged row.
         clock, sleep, poll_seconds: injected time (tests), and how often a paused agent looks again.
         kill_delay: command mode: seconds between SIGTERM and SIGKILL when a run is stopped.
-        metric_pattern: command mode: the regular expression for metric lines in the output.
+        metric_pattern: command mode: a regular expression (groups ``name`` and ``value``) that
+            replaces the built-in output layouts (:mod:`.outputmetrics`).
+        metrics: command mode: names read from the program's output besides the sweep's metric.
+        all_metrics: command mode: read every numeric name from the output, declared or not.
         progress: on a terminal, keep a one-line progress display instead of a line per run.
         executor: a :class:`concurrent.futures.Executor` (a process pool, Dask, Ray,
             mpi4py, ...): each run is sent to it and runs in a worker that writes
@@ -496,14 +500,20 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         return started
     grace = 0.0
     if function is None:
-        from .command import METRIC_PATTERN, CommandFunction
+        from .command import CommandFunction
+        from .outputmetrics import declared_names
         from .sweepconfig import parse_config
 
         cfg = parse_config(store.config, warn=False)
+        names = declared_names(cfg.metric.name if cfg.metric is not None else None, metrics)
         function = CommandFunction(store.path, cfg.command, cfg.program, sweep_id=store.id,
                                    project=store.project, echo=None if quiet else sys.stdout,
-                                   metric_pattern=metric_pattern or METRIC_PATTERN, kill_delay=kill_delay)
+                                   metric_pattern=metric_pattern, metrics=names, every_metric=all_metrics,
+                                   kill_delay=kill_delay)
         function.check()
+        if not names and not all_metrics and not metric_pattern and not quiet:
+            print("minisweep: the sweep has no metric and no --metrics were given: the program's output is "
+                  "not read for metrics (minisweep.log() still is)", file=sys.stderr)
         grace = kill_delay + 2.0
     display = None
     if not quiet and (verbose or progress):
