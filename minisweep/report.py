@@ -967,11 +967,16 @@ def _path(points: Sequence[Tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+def _ascending(points: Sequence[Tuple[float, float]]) -> bool:
+    return all(a[0] <= b[0] for a, b in zip(points, points[1:]))
+
+
 def _curves(rows: List[_Row], metric: Any, best: Optional[_Row]) -> str:
     """Every run's metric over its steps on one chart: best in black, hyperband stops marked."""
     x_kind = _curve_x_kind(rows, metric.name)
     curves = [(r, curve(r.run, metric.name, x_kind)) for r in rows]
-    curves = [(r, pts) for r, pts in curves if pts]
+    curves = [(r, pts if x_kind == "iteration" or _ascending(pts) else sorted(pts, key=lambda p: p[0]))
+              for r, pts in curves if pts]  # (W&B's _step only grows; a run that logged out of order is sorted)
     if not curves:
         return '<p class="note">No run has logged a finite value of %s yet.</p>' % _esc(metric.name)
     width, height = 1000, 420

@@ -486,6 +486,13 @@ class LearningCurvesTest(PageTestCase):
         self.assertIn("step (_step)", "".join(chart["texts"]))
         self.assertEqual({d["data-run"]: int(d["data-step"]) for d in marks}, stops)
         self.assertEqual(set(stops.values()), {25})  # the third value, logged at _step 25
+        # rows logged out of order are drawn in the order of their steps
+        jumbled = Run("jumbled", "finished", {"lr": 0.1}, index=99,
+                      history=[{"loss": 3.0, "_step": 50}, {"loss": 2.0, "_step": 10}, {"loss": 1.0, "_step": 90}])
+        curves = self.curves(render_report(FakeResult(config(), runs + [jumbled])))[1]
+        xs = [x for x, _ in path_points(curves["jumbled"]["d"])]
+        self.assertEqual(xs, sorted(xs))
+        self.assertEqual(len(xs), 3)
         # a run whose rows lack _step turns the axis back into iterations
         runs, _ = curved_runs(8, with_step=True)
         self.assertIn("iteration (the n-th", "".join(self.curves(render_report(FakeResult(config(), runs)))[0]["texts"]))
