@@ -362,7 +362,7 @@ class _Agent:
                 self.progress.started(e)
             else:
                 self.say("run %s started: %s" % (e.run.id, _short(e.run.config)))
-            if self.wandb_env:
+            if self.wandb_env and not self.done.is_set():  # (not once the agent has restored the environment)
                 _set_run_environment(e.active, e.run.config)
             result = self.function(e.active.config) if self.takes_config else self.function()
             if result is not None and not e.active.finished:

@@ -944,7 +944,7 @@ def init(project: Optional[str] = None, config: Any = None, **kwargs: Any) -> Ac
     if run is None:
         run = _from_environment(project)
         if run is None:
-            run_id = str(kwargs.get("id") or os.environ.get("WANDB_RUN_ID") or "standalone-%d" % (len(_standalone) + 1))
+            run_id = str(kwargs.get("id") or "standalone-%d" % (len(_standalone) + 1))
             run = ActiveRun(run_id, project=project or os.environ.get("WANDB_PROJECT"),
                             entity=kwargs.get("entity") or os.environ.get("WANDB_ENTITY"), lock_config=False)
             if kwargs.get("dir"):
