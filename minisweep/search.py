@@ -135,7 +135,7 @@ class _Axis:
     level combination exists, never proposes an observed config either.
     """
 
-    __slots__ = ("param", "dim", "values", "_lo", "_q")
+    __slots__ = ("param", "dim", "values", "_lo", "_q", "_index")
 
     def __init__(self, p: Any) -> None:
         from .bayes import Dim
@@ -144,6 +144,7 @@ class _Axis:
         self.values: Optional[List[Any]] = None
         self._lo = 0
         self._q: Any = None
+        self._index: Optional[Dict[Any, int]] = None
         d = p.distribution
         if d in ("categorical", "categorical_w_probabilities"):
             self.dim = Dim("cat", len(p.values))
@@ -172,7 +173,16 @@ class _Axis:
         """
         dim, p = self.dim, self.param
         if dim.kind == "cat":
-            return dim.centre(distributions.index_of(p.values, value))
+            from .grid import value_key
+
+            if self._index is None:  # one look-up per run, not a scan of the values
+                self._index = {}
+                for i, v in enumerate(p.values):
+                    self._index.setdefault(value_key(v), i)
+            i = self._index.get(value_key(value))
+            if i is None:
+                raise ValueError("%r is not one of the parameter's values" % (value,))
+            return dim.centre(i)
         if dim.kind == "int":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError("%r is not a number" % (value,))
