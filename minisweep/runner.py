@@ -144,6 +144,31 @@ class _Agent:
 
         return next_config(self.cfg, runs, seed=self.store.seed, index=index, retry_failed=self.retry_failed)
 
+    def _claim(self) -> Any:
+        """Claim the next run.  A bayes suggestion is computed before taking the lock.
+
+        The GP's work (up to a fraction of a second) would otherwise hold the
+        sweep's claim lock and make every other agent queue behind it.  So
+        the draft is made from the runs as they are now, and under the lock
+        :func:`~.search.recheck` decides from what changed meanwhile: claim
+        it, stop (the sweep became done), or, rarely (another agent claimed
+        the very same config), propose again under the lock.
+        """
+        if self.cfg.method != "bayes":
+            return self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+        from .search import recheck
+
+        seen = self.store.runs()
+        draft = self.propose(seen, len(seen))
+
+        def settle(runs: List[Any], index: int) -> Optional[Dict[str, Any]]:
+            verdict = recheck(self.cfg, draft, seen, runs)
+            if verdict == "done":
+                return None
+            return draft if verdict == "claim" else self.propose(runs, index)
+
+        return self.store.claim(self.agent_id, settle, lease_seconds=self.lease_seconds)
+
     def run(self) -> int:
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="minisweep-heartbeat", daemon=True)
         heartbeat.start()
@@ -163,7 +188,7 @@ class _Agent:
                 if state != "running":
                     self.say("sweep %s is %s; no new runs" % (self.store.id, state))
                     break
-                run = self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+                run = self._claim()
                 if run is None:
                     self.say("sweep %s has nothing left to run" % self.store.id)
                     with self.lock:
