@@ -70,6 +70,8 @@ Point = List[float]
 # suggestion with 100 observations and 5 parameters at a few hundredths of
 # a second in pure Python (benchmarks/bayes_cost.py).
 _FIT_OBSERVATIONS = 20      # hyper-parameters are fitted on at most this many points
+_REFIT_OBSERVATIONS = 0     # ... then refined, warm-started, on at most this many (0: not refined)
+_REFIT_ITER = 8             # BFGS iterations of that refinement
 _N_GLOBAL = 96              # quasi-random candidates
 _N_LOCAL = 48               # perturbations of the best observations
 _N_POLISH = 3               # best candidates refined by gradient ascent
@@ -528,6 +530,10 @@ def suggest(
     prior_lengths = [_CAT_LENGTH if dim.kind == "cat" else _LENGTH for dim in dims]
     hyper = fit_hyperparameters([Xe[i] for i in fit_idx], [yz[i] for i in fit_idx], enc.categorical,
                                 prior_lengths=prior_lengths)
+    if _REFIT_OBSERVATIONS > len(fit_idx):
+        refit_idx = _select(yz, _REFIT_OBSERVATIONS)
+        hyper = fit_hyperparameters([Xe[i] for i in refit_idx], [yz[i] for i in refit_idx], enc.categorical,
+                                    prior_lengths=prior_lengths, warm=hyper, max_iter=_REFIT_ITER)
     gp = _make_gp(Xe, yz, hyper, enc.categorical)
     if pending:
         Xp = [enc.encode(_snap(dims, p)) for p in pending]

@@ -412,6 +412,7 @@ class GaussianProcess:
 # variance of standardised targets is near 1; the noise is small.
 _LOG_L_MEAN = math.log(0.5)
 _LOG_L_SD = 1.2
+_W_RATE = 0.0
 _LOG_S2_SD = 1.0
 _NOISE_RATE = 30.0
 _NOISE_FLOOR = 1e-6
@@ -435,6 +436,7 @@ class _Objective:
         n = len(X)
         G = len(categorical)
         self.log_l_means = list(log_l_means)
+        self.w_scale = [_exp(-2.0 * m) / 4.0 for m in self.log_l_means]  # 1 for a prior length of 0.5
         self.n = n
         self.y = list(y)
         self.G = G
@@ -507,6 +509,12 @@ class _Objective:
         grad.append(-(0.5 * excess * trW))
         # Priors.
         for g in range(G):
+            if _W_RATE:
+                # w ~ exp(-rate (1/w + w) * scale...): short length scales cost linearly in w
+                r = _W_RATE / self.w_scale[g]
+                nll += r * w[g] + _W_RATE * self.w_scale[g] / w[g]
+                grad[g] += r * w[g] - _W_RATE * self.w_scale[g] / w[g]
+                continue
             # log w = -2 log l; log l ~ N(mu, sd^2)
             z = (-0.5 * theta[g] - self.log_l_means[g]) / _LOG_L_SD
             nll += 0.5 * z * z
@@ -610,6 +618,7 @@ def fit_hyperparameters(
     max_iter: int = 40,
     starts: Sequence[Sequence[float]] = (),
     prior_lengths: Optional[Sequence[float]] = None,
+    warm: Optional[Hyper] = None,
 ) -> Hyper:
     """Fit ARD length scales, signal and noise variance by maximum a posteriori.
 
@@ -627,6 +636,9 @@ def fit_hyperparameters(
         prior_lengths: the median of each coordinate's length-scale prior
             (default 0.5 for every one: a function that varies over
             half the unit interval).
+        warm: start from these hyper-parameters instead (a fit on fewer
+            points, say), and from nowhere else: a few iterations then
+            refine it.
 
     Returns:
         The fitted :class:`Hyper`.
@@ -650,8 +662,10 @@ def fit_hyperparameters(
     bounds = _bounds(G)
     best: Optional[Tuple[Vector, float]] = None
     init_lengths = [list(prior_lengths)] + [list(s) for s in starts]
-    for lengths in init_lengths:
-        theta0 = [-2.0 * _log(l) for l in lengths] + [0.0, _log(1e-3)]
+    thetas = [[-2.0 * _log(l) for l in lengths] + [0.0, _log(1e-3)] for lengths in init_lengths]
+    if warm is not None:
+        thetas = [[_log(w) for w in warm.inv_sq_lengths] + [_log(warm.signal), _log(max(warm.noise - noise_floor, 1e-12))]]
+    for theta0 in thetas:
         theta, val = _minimize(obj, theta0, bounds, max_iter)
         if best is None or val < best[1]:
             best = (theta, val)

@@ -53,7 +53,7 @@ class ConcurrentAgentsTest(unittest.TestCase):
                   "parameters": {"x": {"min": 0.0, "max": 1.0}, "opt": {"values": ["a", "b", "c"]}}}
         sid = minisweep.sweep(config, project="p", dir=self.dir, seed=3)
         # Two finished runs, so that the agents' suggestions need the GP.
-        minisweep.agent(sid, function=lambda c: (c.x - 0.3) ** 2, count=2, dir=self.dir)
+        minisweep.agent(sid, function=lambda c: (c.x - 0.3) ** 2, count=2, dir=self.dir, quiet=True)
         barrier = threading.Barrier(self.AGENTS, timeout=10)
         met = []
         real = bayes.suggest
@@ -71,7 +71,7 @@ class ConcurrentAgentsTest(unittest.TestCase):
         def one_agent():
             try:
                 counts.append(minisweep.agent(sid, function=lambda c: (c.x - 0.3) ** 2 + (c.opt != "b"),
-                                              count=4, dir=self.dir))
+                                              count=4, dir=self.dir, quiet=True))
             except BaseException as exc:  # noqa: BLE001  (reported below)
                 errors.append(exc)
 
