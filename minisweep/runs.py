@@ -19,7 +19,8 @@ its lease lapsed), ``killed`` (stopped by the user, Ctrl-C), and minisweep's
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional
+import operator
+from typing import Any, Dict, List, Optional, Union
 
 __all__ = ["Run", "STATES", "TERMINAL_STATES", "ACTIVE_STATES"]
 
@@ -28,6 +29,65 @@ STATES = ("pending", "running", "finished", "failed", "crashed", "killed", "stop
 TERMINAL_STATES = ("finished", "failed", "crashed", "killed", "stopped")
 #: States of a run that holds (or is about to hold) an agent's attention.
 ACTIVE_STATES = ("pending", "running")
+
+
+def copy_config(value: Any) -> Any:
+    """A copy of a JSON-shaped value that shares no dict, list or set with the original.
+
+    Configs cross several boundaries (the sweep's own ``values``, the search's
+    answer, the store's record, the run's ``wandb.config``); each side gets its
+    own copy, so a run that mutates ``config["env"]["name"]`` changes nothing
+    but its own view.  Only containers are copied (leaves are immutable or
+    not ours to copy), which costs far less than :func:`copy.deepcopy`.
+
+    >>> a = {"env": {"name": "cartpole"}, "dims": [1, 2]}
+    >>> b = copy_config(a); b["env"]["name"] = "x"; b["dims"].append(3)
+    >>> a
+    {'env': {'name': 'cartpole'}, 'dims': [1, 2]}
+    """
+    if isinstance(value, dict):
+        return {k: copy_config(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_config(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(copy_config(v) for v in value)
+    if isinstance(value, set):
+        return set(value)
+    return value
+
+
+def real_number(value: Any) -> Optional[Union[int, float]]:
+    """``value`` as a plain int or float if it is a real number of any type, else ``None``.
+
+    NumPy scalars (``float32``, ``int64``), ``Decimal``, ``Fraction`` and any
+    type with ``__index__`` (an integer) or ``__float__`` count, so a metric a
+    function returns or logs is never silently dropped because of its type.
+    Booleans, strings and complex numbers do not count.
+
+    >>> import decimal, fractions
+    >>> real_number(decimal.Decimal("0.5")), real_number(fractions.Fraction(1, 4)), real_number(True)
+    (0.5, 0.25, None)
+    """
+    if value is None or isinstance(value, (bool, str, bytes, complex)):
+        return None
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    kind = type(value)
+    if getattr(kind, "dtype", None) is not None and "bool" in str(getattr(value, "dtype", "")):
+        return None  # numpy.bool_ has __float__, but a flag is no metric
+    if hasattr(kind, "__index__"):
+        try:
+            return operator.index(value)
+        except Exception:  # __index__ may refuse (a float-valued array)
+            pass
+    if hasattr(kind, "__float__"):
+        try:
+            return float(value)
+        except Exception:  # complex-like types refuse
+            return None
+    return None
 
 
 def is_number(value: Any) -> bool:
@@ -57,7 +117,7 @@ class Run:
             raise ValueError("run state %r is not one of %s" % (state, ", ".join(STATES)))
         self.id = id
         self.state = state
-        self.config = dict(config or {})
+        self.config = copy_config(dict(config or {}))
         self.history = list(history or [])
         self._summary = dict(summary) if summary is not None else None
         self.index = index
