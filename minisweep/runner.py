@@ -225,6 +225,35 @@ class _Agent:
         self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
         return next_config(self.cfg, runs, seed=self.store.seed, index=index, retry_failed=self.retry_failed)
 
+    def _claim(self) -> Any:
+        """Claim the next run.  A bayes suggestion is computed before taking the lock.
+
+        The GP's work (up to a fraction of a second) would otherwise hold the
+        sweep's claim lock and make every other agent queue behind it.  So
+        the draft is made from the runs as they are now, and under the lock
+        :func:`~.search.recheck` decides from what changed meanwhile: claim
+        it, stop (the sweep became done), or, rarely (another agent claimed
+        the very same config), propose again under the lock.
+        """
+        if self.cfg.method != "bayes":
+            return self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+        from .runs import ACTIVE_STATES
+        from .search import recheck
+
+        # The runs as shown (a run whose lease lapsed shows as crashed): good enough for a draft;
+        # the claim itself is decided under the lock on the store's verdict view.
+        seen = self.store.runs()
+        draft = self.propose(seen, len(seen))
+
+        def settle(runs: List[Any], index: int) -> Optional[Dict[str, Any]]:
+            self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
+            verdict = recheck(self.cfg, draft, seen, runs)
+            if verdict == "done":
+                return None
+            return draft if verdict == "claim" else self.propose(runs, index)
+
+        return self.store.claim(self.agent_id, settle, lease_seconds=self.lease_seconds)
+
     def _nothing_left(self) -> bool:
         """Whether the sweep is over: nothing to propose and no run in flight, in any agent.
 
@@ -269,7 +298,7 @@ class _Agent:
                     self.say("sweep %s is %s; no new runs" % (self.store.id, state))
                     break
                 self.in_flight = 0
-                run = self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+                run = self._claim()
                 if run is None:
                     if self.in_flight and self.retry_failed:
                         # a run in flight (here or in another agent) may still fail: its point would be retried
