@@ -7,6 +7,7 @@
     minisweep sweep --pause|--resume|--stop|--cancel ID
     minisweep ls                             # the sweeps in the store
     minisweep status ID                      # a table of runs, best marked
+    minisweep status ID --watch              # a live view until the sweep is over (q quits)
     minisweep best ID [--format args]        # the best run's config, as JSON or as --k=v args
     minisweep export ID --format csv|jsonl   # every run, for a spreadsheet or a script
     minisweep report ID -o report.html       # one self-contained HTML page with plots
@@ -17,8 +18,6 @@ Every command takes ``--dir`` (where sweeps live; default ``$MINISWEEP_DIR`` or
 program, bad flags — print one line and exit with status 2; ``--debug`` shows
 the traceback instead.
 """
-
-from __future__ import annotations
 
 import sys
 from typing import Any, Dict, List, Optional, Sequence
@@ -113,6 +112,21 @@ def _table(header: List[str], rows: List[List[str]]) -> List[str]:
     return out
 
 
+#: What a run may say about itself (``init(name=, group=, tags=, notes=)``), shown when any run has it.
+_RUN_META = ("name", "group", "tags", "notes")
+
+
+def _meta_keys(runs: Any, keys: Sequence[str] = _RUN_META) -> List[str]:
+    return [k for k in keys if any(run.info.get(k) for run in runs)]
+
+
+def _meta_text(run: Any, key: str) -> str:
+    value = run.info.get(key)
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
 def _load(args: Any) -> Any:
     from .api import load
 
@@ -165,6 +179,11 @@ def _cmd_sweep(args: Any) -> int:
     raw = dict(cfg.raw)
     if args.name:
         raw["name"] = args.name
+    if args.program:
+        raw["program"] = args.program
+    if args.prior_runs:
+        print("warning: --prior_run: W&B runs cannot be read offline; %d run(s) ignored" % len(args.prior_runs),
+              file=sys.stderr)
     sweep_id = sweep(raw, entity=args.entity, project=args.project, seed=args.seed, dir=args.dir)
     where = " --dir %s" % args.dir if args.dir else ""
     print("created sweep %s (%s, %s)" % (sweep_id, args.project or cfg.project or "uncategorized", cfg.method))
@@ -175,10 +194,14 @@ def _cmd_sweep(args: Any) -> int:
 def _cmd_agent(args: Any) -> int:
     from .runner import agent
 
+    if args.max_consecutive_failed_runs is not None and args.max_consecutive_failed_runs < 0:
+        raise _UsageError("--max-consecutive-failed-runs must be 0 or more, got %d" % args.max_consecutive_failed_runs)
     agent(args.sweep_id, project=args.project, count=args.count, workers=args.workers, dir=args.dir,
           lease_seconds=args.lease_seconds, quiet=args.quiet, verbose=args.verbose,
           kill_delay=args.kill_delay, metric_pattern=args.metric_pattern, progress=True,
-          metrics=_names(args.metrics), all_metrics=args.all_metrics, tensorboard=args.tensorboard)
+          metrics=_names(args.metrics), all_metrics=args.all_metrics, tensorboard=args.tensorboard,
+          term_timeout=args.term_timeout, forward_signals=args.forward_signals,
+          max_consecutive_failed_runs=args.max_consecutive_failed_runs)
     return 0  # the agent's summary line says how many runs it started
 
 
@@ -223,18 +246,29 @@ def _cmd_ls(args: Any) -> int:
 
 
 def _cmd_status(args: Any) -> int:
+    if args.watch:
+        from .api import open_store
+        from .watch import watch
+
+        interval = args.interval
+        if not (interval > 0 and interval < float("inf")):
+            raise _UsageError("--interval: expected a positive number of seconds, got %s" % _short(interval))
+        store = open_store(args.sweep_id, getattr(args, "project", None), args.dir)
+        return watch(store, interval=interval, mode="plain" if args.plain else "auto")
     result = _load(args)
     metric = result.config.metric
     best = result.best_run()
     counts = ", ".join("%d %s" % (n, s) for s, n in sorted(result.counts().items())) or "no runs"
     print("sweep %s (%s): %s %s, %s" % (result.id, result.project, result.config.method, result.state, counts))
     names = [p.name for p in result.config.params if p.distribution != "constant"]
-    header = ["", "run", "state", "runtime"] + names + ([metric.name] if metric else [])
+    meta = _meta_keys(result.runs, ("name", "group", "tags"))
+    header = ["", "run"] + meta + ["state", "runtime"] + names + ([metric.name] if metric else [])
     rows = []
     for run in result.runs:
         flat = _flatten(run.config)
-        row = ["*" if best is not None and run.id == best.id else "", run.id, run.state,
-               _duration(run.info.get("wall_time"))]
+        row = ["*" if best is not None and run.id == best.id else "", run.id]
+        row += [_short(_meta_text(run, k) or "-", 24) for k in meta]
+        row += [run.state, _duration(run.info.get("wall_time"))]
         row += [_short(flat.get(n, "-"), 24) for n in names]
         if metric is not None:
             value = run.best(metric.name, metric.maximize)
@@ -285,6 +319,9 @@ def _cmd_export(args: Any) -> int:
         for run in result.runs:
             record = {"id": run.id, "state": run.state, "config": run.config, "summary": run.summary,
                       "history": run.history, "wall_time": run.info.get("wall_time")}
+            for key in _RUN_META + ("job_type", "config_changes", "exit_code"):
+                if run.info.get(key) is not None:
+                    record[key] = run.info[key]
             if metric is not None:
                 record["best"] = run.best(metric.name, metric.maximize)
             out.write(json.dumps(encode_value(record), allow_nan=False) + "\n")
@@ -301,11 +338,12 @@ def _cmd_export(args: Any) -> int:
                 if key not in summary_keys:
                     summary_keys.append(key)
         writer = csv.writer(out, lineterminator="\n")
-        header = ["run", "state", "wall_time"] + ["config." + p for p in params] + \
+        meta = _meta_keys(result.runs)
+        header = ["run"] + meta + ["state", "wall_time"] + ["config." + p for p in params] + \
                  ["summary." + k for k in summary_keys] + (["best." + metric.name] if metric else [])
         writer.writerow(header)
         for run, flat in zip(result.runs, flats):
-            row = [run.id, run.state, run.info.get("wall_time", "")]
+            row = [run.id] + [_meta_text(run, k) for k in meta] + [run.state, run.info.get("wall_time", "")]
             row += [_csv_cell(flat.get(p, "")) for p in params]
             row += [_csv_cell(run.summary.get(k, "")) for k in summary_keys]
             if metric is not None:
@@ -331,13 +369,62 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _cmd_report(args: Any) -> int:
+    import os
+
     from .report import render_report
 
+    refresh = args.refresh
+    if refresh is not None and not (refresh > 0 and refresh < float("inf")):
+        raise _UsageError("--refresh: expected a positive number of seconds, got %s" % _short(refresh))
     result = _load(args)
-    html = render_report(result)
-    with open(args.output, "w", encoding="utf-8") as fh:
-        fh.write(html)
+    html = render_report(result, refresh=refresh)
+    # a new name, then a rename: a browser reloading the page never reads half of it
+    tmp = os.path.join(os.path.dirname(os.path.abspath(args.output)),
+                       ".%s.%d.tmp" % (os.path.basename(args.output), os.getpid()))
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        os.replace(tmp, args.output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     print("wrote %s (%d runs)" % (args.output, len(result.runs)), file=sys.stderr)
+    return 0
+
+
+def _cmd_run(args: Any) -> int:
+    """Run an unchanged W&B script in this process, with ``import wandb`` served by minisweep."""
+    import os
+    import runpy
+    import shutil
+
+    from .wandb._install import install_as_wandb, shim_directory
+
+    script = args.script
+    if not os.path.isfile(script):
+        raise _UsageError("no such script: %s" % script)
+    if args.dir:
+        os.environ["MINISWEEP_DIR"] = os.path.abspath(args.dir)
+    os.environ["WANDB_MODE"] = "offline"  # nothing is sent, even by a real wandb reached some other way
+    install_as_wandb()
+    shim = shim_directory()  # its dist-info answers importlib.metadata.version("wandb")
+    saved_argv, saved_path = list(sys.argv), list(sys.path)
+    sys.argv = [script] + list(args.args)
+    sys.path[:0] = [os.path.dirname(os.path.abspath(script)), shim]
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return 1
+    finally:
+        sys.argv = saved_argv
+        sys.path[:] = saved_path
+        shutil.rmtree(shim, ignore_errors=True)
     return 0
 
 
@@ -370,8 +457,9 @@ def build_parser() -> Any:
         p.add_argument("--dir", help="where sweeps live (default: $MINISWEEP_DIR or ./minisweep)")
         p.add_argument("--debug", action="store_true", help="show tracebacks")
         if sweep_id:
-            p.add_argument("sweep_id", metavar="ID", help="the sweep id")
-            p.add_argument("--project", help="the sweep's project (found from the id when omitted)")
+            p.add_argument("sweep_id", metavar="ID", help="the sweep id (or W&B's ENTITY/PROJECT/ID)")
+            p.add_argument("-p", "--project", help="the sweep's project (found from the id when omitted)")
+            p.add_argument("-e", "--entity", help="accepted, as W&B's -e (sweeps are found by project and id)")
         p.set_defaults(func=func)
         return p
 
@@ -385,9 +473,15 @@ def build_parser() -> Any:
             "state. --stop: no new runs, running ones finish; --cancel: running ones are stopped too.",
             sweep_id=False)
     p.add_argument("config", nargs="?", help="the sweep config file (YAML, JSON or TOML)")
-    p.add_argument("--project", help="project folder (default: the config's project, else uncategorized)")
-    p.add_argument("--entity", help="recorded with the sweep")
+    p.add_argument("-p", "--project", help="project folder (default: the config's project, else uncategorized)")
+    p.add_argument("-e", "--entity", help="recorded with the sweep")
     p.add_argument("--name", help="the sweep's name (overrides the config's)")
+    p.add_argument("--program", help="the training program (overrides the config's)")
+    p.add_argument("-R", "--prior_run", "--prior-run", dest="prior_runs", action="append", metavar="RUN_ID",
+                   help="W&B: seed the search with an existing run; offline there are none (reported, ignored)")
+    p.add_argument("--controller", action="store_true", help="W&B: start a local controller (minisweep's "
+                                                              "agents are their own controller; accepted)")
+    p.add_argument("--verbose", action="store_true", help="accepted, as W&B's")
     p.add_argument("--seed", type=int, help="random seed (default: random)")
     group = p.add_mutually_exclusive_group()
     for action, text in (("pause", "no new runs until resumed"), ("resume", "resume a paused sweep"),
@@ -400,6 +494,13 @@ def build_parser() -> Any:
             "${program} ${args}`) with W&B's macros, read its metrics (minisweep.log() in the child, or "
             "lines such as `loss=0.23` on its output) and record the run.")
     p.add_argument("--count", type=int, help="how many runs this agent executes (default: until the sweep is done)")
+    p.add_argument("-f", "--forward-signals", action="store_true",
+                   help="W&B: pass SIGINT/SIGTERM on to the runs (minisweep always does: SIGTERM to the run's "
+                        "process group, SIGKILL after --kill-delay)")
+    p.add_argument("-t", "--term-timeout", type=float, metavar="SECONDS",
+                   help="W&B: seconds from the forwarded signal to SIGKILL (sets --kill-delay)")
+    p.add_argument("--max-consecutive-failed-runs", type=int, metavar="N",
+                   help="stop after N runs in a row failed (W&B's option; the first-5-fail rule holds as well)")
     p.add_argument("--workers", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--lease-seconds", type=float, help="lease length (default $MINISWEEP_LEASE_SECONDS or 60)")
     p.add_argument("--kill-delay", type=float, default=5.0, help="seconds from SIGTERM to SIGKILL (default 5)")
@@ -417,11 +518,25 @@ def build_parser() -> Any:
     p.add_argument("--quiet", action="store_true", help="print nothing but errors (and failed runs' tracebacks)")
     p.add_argument("--verbose", action="store_true", help="also print every metric row")
 
+    p = add("run", _cmd_run, "run an unchanged W&B script that calls wandb.sweep()/wandb.agent() itself",
+            "Run SCRIPT with ARGS in this process, as `python SCRIPT ARGS` would, with `import wandb` giving "
+            "minisweep's offline stand-in (minisweep.wandb): its wandb.sweep() creates the sweep in --dir and "
+            "its wandb.agent() runs it here. Nothing is sent anywhere.", sweep_id=False)
+    p.add_argument("script", help="the Python script")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
+
     p = add("ls", _cmd_ls, "list the sweeps", "List the sweeps in the store.", sweep_id=False)
     p.add_argument("--project", help="only this project")
 
-    add("status", _cmd_status, "a table of a sweep's runs", "Show a sweep's runs: state, runtime, "
-        "parameters and metric, the best one marked with *.")
+    p = add("status", _cmd_status, "a table of a sweep's runs (--watch: live)", "Show a sweep's runs: state, "
+            "runtime, parameters and metric, the best one marked with *. With --watch: a live view (runs in "
+            "progress, the best so far, hyperband stops as they happen) until the sweep is over or q is pressed.")
+    p.add_argument("--watch", action="store_true", help="keep watching: refresh the view until the sweep is over "
+                                                         "(q quits)")
+    p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                   help="--watch: seconds between refreshes (default 1)")
+    p.add_argument("--plain", action="store_true", help="--watch: print a plain table at each change instead of "
+                                                         "a full-screen view")
 
     p = add("best", _cmd_best, "the best run's config", "Print the best run's config as JSON, or as --k=v "
             "arguments (the form ${args} gives a program).")
@@ -433,8 +548,12 @@ def build_parser() -> Any:
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     p = add("report", _cmd_report, "an offline HTML report", "Write one self-contained HTML page: the metric "
-            "over runs, a parallel-coordinates plot, parameter importance and the runs table.")
+            "over runs, every run's learning curve, a parallel-coordinates plot, the metric against each "
+            "parameter, parameter importance and the runs table.")
     p.add_argument("-o", "--output", default="report.html", help="file to write (default report.html)")
+    p.add_argument("--refresh", type=float, metavar="SECONDS",
+                   help="make the page reload itself every SECONDS; re-run the command as often (a shell "
+                        "loop, cron) and a browser left open follows a running sweep")
     return parser
 
 

@@ -20,8 +20,6 @@ its first five runs all fail (W&B's rule), or at Ctrl-C, which marks its
 running runs ``killed`` and leaves the store consistent.
 """
 
-from __future__ import annotations
-
 import os
 import socket
 import sys
@@ -114,6 +112,12 @@ def gave_up_error(n: int, last_error: Optional[str]) -> AgentError:
     return AgentError("the first %d runs all failed; giving up. The last error:\n%s" % (n, last_error or "(none)"))
 
 
+def last_runs_failed(outcomes: List[str], n: Optional[int]) -> bool:
+    """``max_consecutive_failed_runs``: the last ``n`` runs to end all failed (``None`` or 0: never)."""
+    last = outcomes[-n:] if n else []
+    return bool(n) and len(last) >= n and all(state == "failed" for state in last)
+
+
 def _lease_seconds(value: Optional[float]) -> float:
     if value is not None:
         return float(value)
@@ -163,7 +167,8 @@ class _Agent:
     def __init__(self, store: Any, function: Callable[..., Any], *, count: Optional[int], workers: int,
                  lease_seconds: float, max_initial_failures: int, retry_failed: int,
                  clock: Callable[[], float], sleep: Callable[[float], None], poll_seconds: float,
-                 out: Any, progress: Any = None, interrupt_grace: float = 0.0) -> None:
+                 out: Any, progress: Any = None, interrupt_grace: float = 0.0,
+                 max_consecutive_failed_runs: Optional[int] = None) -> None:
         from .hyperband import bands
         from .sweepconfig import parse_config
 
@@ -175,6 +180,8 @@ class _Agent:
         self.workers = max(1, int(workers))
         self.lease_seconds = lease_seconds
         self.max_initial_failures = max_initial_failures
+        self.max_consecutive_failed_runs = max_consecutive_failed_runs
+        self.wandb_env = False  # function mode, one worker: set WANDB_RUN_ID etc. per run (see agent())
         self.retry_failed = retry_failed
         self.clock = clock
         self.sleep = sleep
@@ -215,6 +222,35 @@ class _Agent:
         # ``runs`` is the store's verdict view (a run is crashed only once an agent wrote it off)
         self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
         return next_config(self.cfg, runs, seed=self.store.seed, index=index, retry_failed=self.retry_failed)
+
+    def _claim(self) -> Any:
+        """Claim the next run.  A bayes suggestion is computed before taking the lock.
+
+        The GP's work (up to a fraction of a second) would otherwise hold the
+        sweep's claim lock and make every other agent queue behind it.  So
+        the draft is made from the runs as they are now, and under the lock
+        :func:`~.search.recheck` decides from what changed meanwhile: claim
+        it, stop (the sweep became done), or, rarely (another agent claimed
+        the very same config), propose again under the lock.
+        """
+        if self.cfg.method != "bayes":
+            return self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+        from .runs import ACTIVE_STATES
+        from .search import recheck
+
+        # The runs as shown (a run whose lease lapsed shows as crashed): good enough for a draft;
+        # the claim itself is decided under the lock on the store's verdict view.
+        seen = self.store.runs()
+        draft = self.propose(seen, len(seen))
+
+        def settle(runs: List[Any], index: int) -> Optional[Dict[str, Any]]:
+            self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
+            verdict = recheck(self.cfg, draft, seen, runs)
+            if verdict == "done":
+                return None
+            return draft if verdict == "claim" else self.propose(runs, index)
+
+        return self.store.claim(self.agent_id, settle, lease_seconds=self.lease_seconds)
 
     def _nothing_left(self) -> bool:
         """Whether the sweep is over: nothing to propose and no run in flight, in any agent.
@@ -260,7 +296,7 @@ class _Agent:
                     self.say("sweep %s is %s; no new runs" % (self.store.id, state))
                     break
                 self.in_flight = 0
-                run = self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+                run = self._claim()
                 if run is None:
                     if self.in_flight and self.retry_failed:
                         # a run in flight (here or in another agent) may still fail: its point would be retried
@@ -296,12 +332,19 @@ class _Agent:
             self.done.set()
             self.wakeup.set()
         if self._gave_up():
+            n = self.max_consecutive_failed_runs
+            with self.lock:
+                consecutive = last_runs_failed(self.outcomes, n)
+            if consecutive and not first_runs_failed(self.outcomes, self.max_initial_failures):
+                raise AgentError("%d runs in a row failed (max_consecutive_failed_runs=%d); giving up. "
+                                 "The last error:\n%s" % (n, n, self.last_error or "(none)"))
             raise gave_up_error(self.max_initial_failures, self.last_error)
         return launched
 
     def _gave_up(self) -> bool:
         with self.lock:
-            return first_runs_failed(self.outcomes, self.max_initial_failures)
+            return (first_runs_failed(self.outcomes, self.max_initial_failures)
+                    or last_runs_failed(self.outcomes, self.max_consecutive_failed_runs))
 
     def _wait_for_slot(self) -> bool:
         while True:
@@ -324,7 +367,8 @@ class _Agent:
                 e.done.wait(0.1)
 
     def _launch(self, run: Any) -> None:
-        active = ActiveRun(run.id, run.config, sweep_id=self.store.id, project=self.store.project)
+        active = ActiveRun(run.id, run.config, sweep_id=self.store.id, project=self.store.project,
+                           entity=self.store.entity, dir=os.path.join(self.store.path, "files", run.id))
         execution = _Execution(run, active)
         active._on_log = lambda row, e=execution: self._on_log(e, row)
         thread = threading.Thread(target=self._execute, args=(execution,), name="minisweep-run-%s" % run.id,
@@ -345,9 +389,15 @@ class _Agent:
                 self.progress.started(e)
             else:
                 self.say("run %s started: %s" % (e.run.id, _short(e.run.config)))
+            if self.wandb_env and not self.done.is_set():  # (not once the agent has restored the environment)
+                _set_run_environment(e.active, e.run.config)
             result = self.function(e.active.config) if self.takes_config else self.function()
             if result is not None and not e.active.finished:
                 self._log_result(e.active, result)
+            e.active.flush()  # a row still waiting for its step to end (W&B writes it at finish)
+            if e.active.exit_code:  # finish(exit_code=1): W&B marks the run failed
+                state = "failed"
+                error = "the run called finish(exit_code=%d)" % e.active.exit_code
         except RunStopped as exc:
             state = "stopped"
             error = exc.reason
@@ -360,6 +410,11 @@ class _Agent:
             error = traceback.format_exc()
             sys.stderr.write("minisweep: run %s failed:\n%s" % (e.run.id, error))
         finally:
+            if state != "finished":
+                try:  # keep a step's row that was still waiting when the run ended badly
+                    e.active.flush()
+                except Exception:  # the run already failed; its rows are best effort
+                    pass
             unbind()
         if e.killed_because is not None:  # the agent was interrupted: however the run ended, it was killed
             state, error = "killed", e.killed_because
@@ -407,11 +462,12 @@ class _Agent:
         agent says so and moves on: the run shows ``crashed`` once its lease lapses.
         Nothing here raises, so the run's thread never dies with a traceback.
         """
-        summary: Optional[Dict[str, Any]] = e.active.summary
+        summary: Optional[Dict[str, Any]] = e.active.summary.as_dict()
+        meta: Optional[Dict[str, Any]] = e.active.meta() or None  # name, tags, ... (see ActiveRun.meta)
         delays = list(FINISH_RETRY_DELAYS)
         while True:
             try:
-                self.store.finish(e.run.id, state, summary=summary, error=error, wall_time=wall)
+                self.store.finish(e.run.id, state, summary=summary, error=error, wall_time=wall, meta=meta)
                 return state
             except StoreError as exc:
                 if delays:
@@ -426,7 +482,7 @@ class _Agent:
                     reason = "the run's summary could not be recorded: %s: %s" % (type(exc).__name__, exc)
                     self.say("run %s %s, but %s; recording it failed" % (e.run.id, state, reason), always=True)
                     error = reason if not error else "%s\n%s" % (error, reason)
-                    state, summary = "failed", None
+                    state, summary, meta = "failed", None, None
                     continue
                 problem = "%s: %s" % (type(exc).__name__, exc)
             self.say("run %s %s, but the agent could not record that it ended (%s); it will show as crashed "
@@ -521,7 +577,9 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
           clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
           poll_seconds: float = 5.0, kill_delay: float = 5.0, metric_pattern: Optional[str] = None,
           progress: bool = False, executor: Any = None, metrics: Optional[List[str]] = None,
-          all_metrics: bool = False, tensorboard: Optional[List[str]] = None) -> int:
+          all_metrics: bool = False, tensorboard: Optional[List[str]] = None,
+          max_consecutive_failed_runs: Optional[int] = None, forward_signals: bool = False,
+          term_timeout: Optional[float] = None) -> int:
     """Run ``function`` once per run of the sweep; return how many runs this agent started.
 
     Args:
@@ -540,6 +598,12 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         lease_seconds: how long a run may go without a heartbeat before other
             agents consider it crashed (default: ``$MINISWEEP_LEASE_SECONDS``, else 60).
         max_initial_failures: give up when this many first runs all fail (0: never).
+        max_consecutive_failed_runs: also give up when this many runs in a row
+            failed (W&B's ``agent(max_consecutive_failed_runs=)``; ``None``: never).
+        forward_signals, term_timeout: W&B's agent options, accepted.  minisweep
+            always sends SIGTERM to a stopped or interrupted child's process group,
+            then SIGKILL after ``kill_delay``; ``term_timeout`` (seconds) sets that
+            delay when given.
         retry_failed: grid only: extra attempts for points whose runs failed or crashed.
         quiet: print nothing but tracebacks of failed runs (otherwise a line per run
             and a summary, on standard error).
@@ -566,40 +630,33 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         KeyboardInterrupt: after marking the running runs ``killed`` (first Ctrl-C).
     """
     from .api import open_store
+    from .sharedfs import make_dirs
 
     if function is not None and not callable(function):
         raise AgentError("function must be callable, got %s" % type(function).__name__)
+    if max_consecutive_failed_runs is not None and (isinstance(max_consecutive_failed_runs, bool) or
+                                                    not isinstance(max_consecutive_failed_runs, int) or
+                                                    max_consecutive_failed_runs < 0):
+        raise AgentError("max_consecutive_failed_runs must be a whole number >= 0, got %r"
+                         % (max_consecutive_failed_runs,))
+    if term_timeout is not None:
+        kill_delay = float(term_timeout)
+
     store = open_store(sweep_id, project, dir, clock=clock)
-    try:  # closed however the agent ends: its descriptor, its journal's close line, its marker and lock record
-        return _agent_on(store, function, count=count, workers=workers, lease_seconds=lease_seconds,
-                         max_initial_failures=max_initial_failures, retry_failed=retry_failed, quiet=quiet,
-                         verbose=verbose, clock=clock, sleep=sleep, poll_seconds=poll_seconds,
-                         kill_delay=kill_delay, metric_pattern=metric_pattern, progress=progress,
-                         executor=executor, metrics=metrics, all_metrics=all_metrics, tensorboard=tensorboard)
-    finally:
-        store.close()
-
-
-def _agent_on(store: Any, function: Optional[Callable[..., Any]], *, count: Optional[int], workers: int,
-              lease_seconds: Optional[float], max_initial_failures: int, retry_failed: int, quiet: bool,
-              verbose: bool, clock: Callable[[], float], sleep: Callable[[float], None], poll_seconds: float,
-              kill_delay: float, metric_pattern: Optional[str], progress: bool, executor: Any,
-              metrics: Optional[List[str]], all_metrics: bool, tensorboard: Optional[List[str]]) -> int:
-    """:func:`agent`'s work on an open store (which :func:`agent` closes).
-
-    Every parameter of :func:`agent` that the work uses is passed on by name:
-    a parameter added to :func:`agent` must be added here too.
-    """
+    make_dirs(store.path, "files")  # runs' folders go there: shared as the sweep is, never a symlink (sharedfs)
     if executor is not None:
         from .distributed import run_on_executor
 
         if function is None:
             raise AgentError("executor= runs a function in the executor's workers; give function=...")
-        started = run_on_executor(store, function, executor, count=count, workers=workers,
-                                  lease_seconds=_lease_seconds(lease_seconds),
-                                  max_initial_failures=max_initial_failures, retry_failed=retry_failed,
-                                  say=(lambda text: None) if quiet else
-                                  (lambda text: print("minisweep: " + text, file=sys.stderr)))
+        try:
+            started = run_on_executor(store, function, executor, count=count, workers=workers,
+                                      lease_seconds=_lease_seconds(lease_seconds),
+                                      max_initial_failures=max_initial_failures, retry_failed=retry_failed,
+                                      say=(lambda text: None) if quiet else
+                                      (lambda text: print("minisweep: " + text, file=sys.stderr)))
+        finally:
+            store.close()  # (see below)
         if not quiet:
             print("minisweep: " + _summary(store, started), file=sys.stderr)
         return started
@@ -614,8 +671,11 @@ def _agent_on(store: Any, function: Optional[Callable[..., Any]], *, count: Opti
         function = CommandFunction(store.path, cfg.command, cfg.program, sweep_id=store.id,
                                    project=store.project, echo=None if quiet else sys.stdout,
                                    metric_pattern=metric_pattern, metrics=names, every_metric=all_metrics,
-                                   tensorboard=tensorboard or (), kill_delay=kill_delay)
+                                   tensorboard=tensorboard or (), kill_delay=kill_delay, entity=store.entity)
         function.check()
+        if not quiet:
+            print("minisweep: serving `import wandb` to the program from minisweep's offline stand-in "
+                  "(nothing is sent anywhere)", file=sys.stderr)
         if not names and not all_metrics and not metric_pattern and not quiet:
             print("minisweep: the sweep has no metric and no --metrics were given: the program's output is "
                   "not read for metrics (minisweep.log() still is)", file=sys.stderr)
@@ -627,7 +687,8 @@ def _agent_on(store: Any, function: Optional[Callable[..., Any]], *, count: Opti
     runner = _Agent(store, function, count=count, workers=workers, lease_seconds=_lease_seconds(lease_seconds),
                     max_initial_failures=max_initial_failures, retry_failed=retry_failed, clock=clock,
                     sleep=sleep, poll_seconds=poll_seconds, out=None if quiet else sys.stderr,
-                    progress=display, interrupt_grace=grace)
+                    progress=display, interrupt_grace=grace,
+                    max_consecutive_failed_runs=max_consecutive_failed_runs)
     if display is not None:
         display.metric = runner.cfg.metric
     try:
@@ -635,13 +696,62 @@ def _agent_on(store: Any, function: Optional[Callable[..., Any]], *, count: Opti
             with _Signals():
                 started = runner.run()
         else:
-            started = runner.run()
+            runner.wandb_env = workers == 1
+            with _SweepEnvironment(store):
+                started = runner.run()
     finally:
         if display is not None:
             display.close()
+        # however the agent ends: no descriptor left, a close line in its journal, its marker and
+        # lock record removed (a store writes nothing before its first claim, so there is nothing
+        # to close when the agent fails before it runs); reading the runs still works after it
+        store.close()
     if not quiet:
         print("minisweep: " + _summary(store, started), file=sys.stderr)
     return started
+
+
+class _SweepEnvironment:
+    """W&B's agent variables for a function-mode sweep, set while the agent runs and then restored.
+
+    Like W&B's Python agent: ``WANDB_SWEEP_ID``, ``WANDB_PROJECT``,
+    ``WANDB_ENTITY`` (when the sweep has one) for the whole agent, and
+    ``WANDB_RUN_ID`` / ``WANDB_SWEEP_PARAM_PATH`` for each run
+    (:func:`_set_run_environment`) — only with one worker, because the
+    environment is shared by every thread of the process.
+    """
+
+    NAMES = ("WANDB_SWEEP_ID", "WANDB_PROJECT", "WANDB_ENTITY", "WANDB_RUN_ID", "WANDB_SWEEP_PARAM_PATH")
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.saved: Dict[str, Optional[str]] = {}
+
+    def __enter__(self) -> "_SweepEnvironment":
+        self.saved = {name: os.environ.get(name) for name in self.NAMES}
+        os.environ["WANDB_SWEEP_ID"] = self.store.id
+        os.environ["WANDB_PROJECT"] = self.store.project
+        if self.store.entity:
+            os.environ["WANDB_ENTITY"] = str(self.store.entity)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _set_run_environment(active: ActiveRun, config: Dict[str, Any]) -> None:
+    """``WANDB_RUN_ID`` and ``WANDB_SWEEP_PARAM_PATH`` (W&B's config file, written into ``run.dir``)."""
+    from .command import wandb_param_yaml
+
+    path = os.path.join(active.dir, "config-%s.yaml" % active.id)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(wandb_param_yaml(config))
+    os.environ["WANDB_RUN_ID"] = active.id
+    os.environ["WANDB_SWEEP_PARAM_PATH"] = path
 
 
 def _is_tty(stream: Any) -> bool:

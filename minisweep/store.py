@@ -114,8 +114,6 @@ True
 >>> store.close(); tmp.cleanup()
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import datetime
@@ -130,6 +128,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from ._compat import date_fromisoformat, datetime_fromisoformat
 from .errors import InvalidIdError, RunNotFound, StateError, StoreError, SweepNotFound
 from .lock import LeaseLock
 from .runs import ACTIVE_STATES, TERMINAL_STATES, Run, is_number, real_number
@@ -302,9 +301,9 @@ def decode_value(value: Any) -> Any:
                 if tag == "__bytes__" and isinstance(x, str):
                     return base64.b64decode(x.encode("ascii"), validate=True)
                 if tag == "__datetime__" and isinstance(x, str):
-                    return datetime.datetime.fromisoformat(x)
+                    return datetime_fromisoformat(x)
                 if tag == "__date__" and isinstance(x, str):
-                    return datetime.date.fromisoformat(x)
+                    return date_fromisoformat(x)
                 if tag == "__repr__" and isinstance(x, str):
                     return x
                 if tag == "__dict__" and isinstance(x, dict):
@@ -443,7 +442,7 @@ class _Rec:
 
     __slots__ = ("id", "index", "config", "agent", "owner", "lease", "claimed_at", "started_at",
                  "last_at", "state", "history", "summary", "error", "wall_time", "finished_at",
-                 "pulse", "seen_pulse", "seen_since", "version", "pos")
+                 "pulse", "seen_pulse", "seen_since", "version", "pos", "meta")
 
     def __init__(self, run_id: str, index: int, config: Dict[str, Any], agent: str, owner: str,
                  lease: float, claimed_at: float) -> None:
@@ -467,6 +466,7 @@ class _Rec:
         self.seen_since = 0.0   # ... and when, on the reader's monotonic clock
         self.version = 0
         self.pos = -1           # position in the store's list of runs (by run number)
+        self.meta: Optional[Dict[str, Any]] = None  # name, group, tags, notes, ... (from finish)
 
     def touch(self, at: Any) -> None:
         self.pulse += 1
@@ -484,6 +484,8 @@ class _Rec:
             info["error"] = self.error
         if self.wall_time is not None:
             info["wall_time"] = self.wall_time
+        if self.meta:
+            info.update(self.meta)
         if extra:
             info.update(extra)
         summary = None
@@ -856,7 +858,8 @@ class SweepStore:
             rec.touch(now)
 
     def finish(self, run_id: str, state: str, *, summary: Optional[Dict[str, Any]] = None,
-               error: Optional[str] = None, wall_time: Optional[float] = None) -> None:
+               error: Optional[str] = None, wall_time: Optional[float] = None,
+               meta: Optional[Dict[str, Any]] = None) -> None:
         """Give a run its terminal state; synced to disk before returning.
 
         Args:
@@ -864,6 +867,9 @@ class SweepStore:
             summary: values to add to (or override in) the summary.
             error: what went wrong, for ``failed`` runs.
             wall_time: seconds the run took.
+            meta: what the run said about itself (``name``, ``group``, ``tags``,
+                ``notes``, ``job_type``, ``config_changes``, ``metrics``,
+                ``exit_code``); shown in ``Run.info``.
 
         Raises:
             StateError: ``state`` is not terminal, or the run is finished already.
@@ -892,6 +898,8 @@ class SweepStore:
                 record["error"] = str(error)
             if wall_time is not None:
                 record["wall_time"] = _number(wall_time)
+            if meta:
+                record["meta"] = encode_value(dict(meta))
             fd = self._append([record])
         try:
             _fsync(fd)
@@ -1336,6 +1344,8 @@ class SweepStore:
             rec.summary = _decode_row(summary)
         rec.error = r.get("error") if isinstance(r.get("error"), str) else None
         rec.wall_time = float(r["wall_time"]) if is_number(r.get("wall_time")) else None
+        meta = r.get("meta")
+        rec.meta = _decode_row(meta) if isinstance(meta, dict) else None
         rec.finished_at = _number(r.get("at"), rec.last_at)
         rec.touch(r.get("at"))
         self._active.discard(rec.id)

@@ -285,6 +285,17 @@ class TestSharedFolders(TempStoreTest):
                 found[os.path.relpath(path, top)] = stat.S_IMODE(os.lstat(path).st_mode)
         return found
 
+    @staticmethod
+    def shared_part(modes):
+        """All but what is in a run's own folder (``files/<run>/``, which only its agent writes)."""
+        kept = {}
+        for name, mode in modes.items():
+            parts = name.split(os.sep)
+            if "files" in parts and len(parts) > parts.index("files") + 1:
+                continue
+            kept[name] = mode
+        return kept
+
     def test_a_umask_077_agent_keeps_a_group_folder_usable_by_the_group(self):
         root = os.path.join(self.dir, "team")
         os.mkdir(root)
@@ -293,7 +304,7 @@ class TestSharedFolders(TempStoreTest):
         self.run_umask_agent(root, sweep_id)  # another member's agent, with umask 077
         modes = self.modes(os.path.join(root, "p", sweep_id))
         self.assertTrue(any(name.startswith("journal" + os.sep) for name in modes))
-        for name, mode in modes.items():
+        for name, mode in self.shared_part(modes).items():
             with self.subTest(path=name):
                 self.assertEqual(mode & 0o060, 0o060, oct(mode))  # the group may read and write it
                 self.assertEqual(mode & 0o007, 0, oct(mode))  # others get what the folder gives them: nothing
@@ -303,7 +314,7 @@ class TestSharedFolders(TempStoreTest):
         os.mkdir(root)
         os.chmod(root, 0o2775)
         sweep_id = self.run_umask_agent(root)  # creates the sweep and runs it, all under umask 077
-        for name, mode in self.modes(root).items():
+        for name, mode in self.shared_part(self.modes(root)).items():
             with self.subTest(path=name):
                 path = os.path.join(root, name)
                 if os.path.isdir(path):
@@ -420,7 +431,7 @@ class TestSymlinkedFolders(TempStoreTest):
         self.assertEqual(os.listdir(outside), [])
 
     @unittest.skipUnless(os.name == "posix", "runs a child process")
-    def test_files_of_a_command_run(self):
+    def test_files_of_runs(self):
         program = os.path.join(self.dir, "train.py")
         with open(program, "w") as f:
             f.write("print('loss=0.5')\n")
@@ -429,12 +440,15 @@ class TestSymlinkedFolders(TempStoreTest):
         store = SweepStore.open(self.root, "p", sweep_id)
         self.addCleanup(store.close)
         outside = self.redirect(store, "files")
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            minisweep.agent(sweep_id, count=1, dir=self.root, quiet=True, max_initial_failures=0)
-        (run,) = load(sweep_id, dir=self.root).runs
-        self.assertEqual(run.state, "failed")
-        self.assertIn("symbolic link", run.info.get("error", ""))
-        self.assertEqual(os.listdir(outside), [])
+        for function in (None, lambda config: 1.0):  # a program (command mode), a function
+            with self.subTest(command_mode=function is None):
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    with self.assertRaises(StoreError) as cm:
+                        minisweep.agent(sweep_id, function, count=1, dir=self.root, quiet=True)
+                self.assertIn("symbolic link", str(cm.exception))
+                self.assertIn("files", str(cm.exception))
+                self.assertEqual(os.listdir(outside), [])
+                self.assertEqual(load(sweep_id, dir=self.root).runs, [])  # refused before any run
 
 
 # ------------------------------------------------------------------------ item 10: agent() closes its store
