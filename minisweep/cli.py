@@ -428,6 +428,18 @@ def _cmd_run(args: Any) -> int:
     return 0
 
 
+def _cmd_zipapp(args: Any) -> int:
+    from .bundle import write_zipapp
+
+    try:
+        count = write_zipapp(args.output, python=args.python)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    print("wrote %s (%d files); run it with: python3 %s --help" % (args.output, count, args.output),
+          file=sys.stderr)
+    return 0
+
+
 class _UsageError(Exception):
     """A mistake on the command line: printed as one line, exit status 2."""
 
@@ -439,6 +451,7 @@ def build_parser() -> Any:
     import argparse
 
     from . import __version__
+    from .bundle import DEFAULT_PYTHON
 
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # one line, not argparse's usage block
@@ -554,6 +567,15 @@ def build_parser() -> Any:
     p.add_argument("--refresh", type=float, metavar="SECONDS",
                    help="make the page reload itself every SECONDS; re-run the command as often (a shell "
                         "loop, cron) and a browser left open follows a running sweep")
+    p = sub.add_parser("zipapp", help="write the package as one file to copy to a locked-down machine",
+                       description="Write this minisweep as one self-contained file (a zipapp): run it with "
+                                   "'python3 minisweep.pyz COMMAND ...' on CPython 3.6 or later, or put it on "
+                                   "sys.path and 'import minisweep'. The same source gives the same bytes.")
+    p.add_argument("-o", "--output", default="minisweep.pyz", help="file to write (default minisweep.pyz)")
+    p.add_argument("-p", "--python", default=DEFAULT_PYTHON,
+                   help="interpreter for the #! line (default %r)" % DEFAULT_PYTHON)
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=_cmd_zipapp)
     return parser
 
 
