@@ -187,7 +187,7 @@ def _cmd_sweep(args: Any) -> int:
     sweep_id = sweep(raw, entity=args.entity, project=args.project, seed=args.seed, dir=args.dir)
     where = " --dir %s" % args.dir if args.dir else ""
     print("created sweep %s (%s, %s)" % (sweep_id, args.project or cfg.project or "uncategorized", cfg.method))
-    print("run an agent with:  minisweep agent %s%s" % (sweep_id, where))
+    print("run an agent with:  %s agent %s%s" % (_command_name(), sweep_id, where))
     return 0
 
 
@@ -426,6 +426,19 @@ def _cmd_run(args: Any) -> int:
         sys.path[:] = saved_path
         shutil.rmtree(shim, ignore_errors=True)
     return 0
+
+
+def _command_name() -> str:
+    """How to type this command line again, for the hints it prints (``python3 minisweep.pyz`` in a zipapp)."""
+    import os
+
+    from .bundle import package_entry
+
+    entry = package_entry()
+    if not os.path.isfile(entry):
+        return "minisweep"
+    typed = sys.argv[0] if sys.argv and os.path.abspath(sys.argv[0]) == entry else entry
+    return "python3 " + typed
 
 
 def _cmd_zipapp(args: Any) -> int:

@@ -146,6 +146,7 @@ class ZipappTest(unittest.TestCase):
             fh.write(TRAIN_PY % os.path.join(d, "minisweep.pyz"))
         created = self.run_in(d, python, "minisweep.pyz", "sweep", "sweep.yaml")
         sweep_id = created.stdout.split()[2]
+        self.assertIn("run an agent with:  python3 minisweep.pyz agent %s" % sweep_id, created.stdout)
         self.run_in(d, python, "minisweep.pyz", "agent", sweep_id, "--quiet")
         best = self.run_in(d, python, "minisweep.pyz", "best", sweep_id)
         self.assertEqual(json.loads(best.stdout), {"layers": 1, "lr": 0.05})
