@@ -19,8 +19,6 @@ program, bad flags — print one line and exit with status 2; ``--debug`` shows
 the traceback instead.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -114,6 +112,21 @@ def _table(header: List[str], rows: List[List[str]]) -> List[str]:
     return out
 
 
+#: What a run may say about itself (``init(name=, group=, tags=, notes=)``), shown when any run has it.
+_RUN_META = ("name", "group", "tags", "notes")
+
+
+def _meta_keys(runs: Any, keys: Sequence[str] = _RUN_META) -> List[str]:
+    return [k for k in keys if any(run.info.get(k) for run in runs)]
+
+
+def _meta_text(run: Any, key: str) -> str:
+    value = run.info.get(key)
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
 def _load(args: Any) -> Any:
     from .api import load
 
@@ -174,7 +187,7 @@ def _cmd_sweep(args: Any) -> int:
     sweep_id = sweep(raw, entity=args.entity, project=args.project, seed=args.seed, dir=args.dir)
     where = " --dir %s" % args.dir if args.dir else ""
     print("created sweep %s (%s, %s)" % (sweep_id, args.project or cfg.project or "uncategorized", cfg.method))
-    print("run an agent with:  minisweep agent %s%s" % (sweep_id, where))
+    print("run an agent with:  %s agent %s%s" % (_command_name(), sweep_id, where))
     return 0
 
 
@@ -248,12 +261,14 @@ def _cmd_status(args: Any) -> int:
     counts = ", ".join("%d %s" % (n, s) for s, n in sorted(result.counts().items())) or "no runs"
     print("sweep %s (%s): %s %s, %s" % (result.id, result.project, result.config.method, result.state, counts))
     names = [p.name for p in result.config.params if p.distribution != "constant"]
-    header = ["", "run", "state", "runtime"] + names + ([metric.name] if metric else [])
+    meta = _meta_keys(result.runs, ("name", "group", "tags"))
+    header = ["", "run"] + meta + ["state", "runtime"] + names + ([metric.name] if metric else [])
     rows = []
     for run in result.runs:
         flat = _flatten(run.config)
-        row = ["*" if best is not None and run.id == best.id else "", run.id, run.state,
-               _duration(run.info.get("wall_time"))]
+        row = ["*" if best is not None and run.id == best.id else "", run.id]
+        row += [_short(_meta_text(run, k) or "-", 24) for k in meta]
+        row += [run.state, _duration(run.info.get("wall_time"))]
         row += [_short(flat.get(n, "-"), 24) for n in names]
         if metric is not None:
             value = run.best(metric.name, metric.maximize)
@@ -304,6 +319,9 @@ def _cmd_export(args: Any) -> int:
         for run in result.runs:
             record = {"id": run.id, "state": run.state, "config": run.config, "summary": run.summary,
                       "history": run.history, "wall_time": run.info.get("wall_time")}
+            for key in _RUN_META + ("job_type", "config_changes", "exit_code"):
+                if run.info.get(key) is not None:
+                    record[key] = run.info[key]
             if metric is not None:
                 record["best"] = run.best(metric.name, metric.maximize)
             out.write(json.dumps(encode_value(record), allow_nan=False) + "\n")
@@ -320,11 +338,12 @@ def _cmd_export(args: Any) -> int:
                 if key not in summary_keys:
                     summary_keys.append(key)
         writer = csv.writer(out, lineterminator="\n")
-        header = ["run", "state", "wall_time"] + ["config." + p for p in params] + \
+        meta = _meta_keys(result.runs)
+        header = ["run"] + meta + ["state", "wall_time"] + ["config." + p for p in params] + \
                  ["summary." + k for k in summary_keys] + (["best." + metric.name] if metric else [])
         writer.writerow(header)
         for run, flat in zip(result.runs, flats):
-            row = [run.id, run.state, run.info.get("wall_time", "")]
+            row = [run.id] + [_meta_text(run, k) for k in meta] + [run.state, run.info.get("wall_time", "")]
             row += [_csv_cell(flat.get(p, "")) for p in params]
             row += [_csv_cell(run.summary.get(k, "")) for k in summary_keys]
             if metric is not None:
@@ -409,6 +428,31 @@ def _cmd_run(args: Any) -> int:
     return 0
 
 
+def _command_name() -> str:
+    """How to type this command line again, for the hints it prints (``python3 minisweep.pyz`` in a zipapp)."""
+    import os
+
+    from .bundle import package_entry
+
+    entry = package_entry()
+    if not os.path.isfile(entry):
+        return "minisweep"
+    typed = sys.argv[0] if sys.argv and os.path.abspath(sys.argv[0]) == entry else entry
+    return "python3 " + typed
+
+
+def _cmd_zipapp(args: Any) -> int:
+    from .bundle import write_zipapp
+
+    try:
+        count = write_zipapp(args.output, python=args.python)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    print("wrote %s (%d files); run it with: python3 %s --help" % (args.output, count, args.output),
+          file=sys.stderr)
+    return 0
+
+
 class _UsageError(Exception):
     """A mistake on the command line: printed as one line, exit status 2."""
 
@@ -420,6 +464,7 @@ def build_parser() -> Any:
     import argparse
 
     from . import __version__
+    from .bundle import DEFAULT_PYTHON
 
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # one line, not argparse's usage block
@@ -535,6 +580,15 @@ def build_parser() -> Any:
     p.add_argument("--refresh", type=float, metavar="SECONDS",
                    help="make the page reload itself every SECONDS; re-run the command as often (a shell "
                         "loop, cron) and a browser left open follows a running sweep")
+    p = sub.add_parser("zipapp", help="write the package as one file to copy to a locked-down machine",
+                       description="Write this minisweep as one self-contained file (a zipapp): run it with "
+                                   "'python3 minisweep.pyz COMMAND ...' on CPython 3.6 or later, or put it on "
+                                   "sys.path and 'import minisweep'. The same source gives the same bytes.")
+    p.add_argument("-o", "--output", default="minisweep.pyz", help="file to write (default minisweep.pyz)")
+    p.add_argument("-p", "--python", default=DEFAULT_PYTHON,
+                   help="interpreter for the #! line (default %r)" % DEFAULT_PYTHON)
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=_cmd_zipapp)
     return parser
 
 

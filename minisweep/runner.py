@@ -20,8 +20,6 @@ its first five runs all fail (W&B's rule), or at Ctrl-C, which marks its
 running runs ``killed`` and leaves the store consistent.
 """
 
-from __future__ import annotations
-
 import os
 import socket
 import sys
@@ -183,6 +181,7 @@ class _Agent:
         self.lease_seconds = lease_seconds
         self.max_initial_failures = max_initial_failures
         self.max_consecutive_failed_runs = max_consecutive_failed_runs
+        self.wandb_env = False  # function mode, one worker: set WANDB_RUN_ID etc. per run (see agent())
         self.retry_failed = retry_failed
         self.clock = clock
         self.sleep = sleep
@@ -390,6 +389,8 @@ class _Agent:
                 self.progress.started(e)
             else:
                 self.say("run %s started: %s" % (e.run.id, _short(e.run.config)))
+            if self.wandb_env and not self.done.is_set():  # (not once the agent has restored the environment)
+                _set_run_environment(e.active, e.run.config)
             result = self.function(e.active.config) if self.takes_config else self.function()
             if result is not None and not e.active.finished:
                 self._log_result(e.active, result)
@@ -690,13 +691,58 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
             with _Signals():
                 started = runner.run()
         else:
-            started = runner.run()
+            runner.wandb_env = workers == 1
+            with _SweepEnvironment(store):
+                started = runner.run()
     finally:
         if display is not None:
             display.close()
     if not quiet:
         print("minisweep: " + _summary(store, started), file=sys.stderr)
     return started
+
+
+class _SweepEnvironment:
+    """W&B's agent variables for a function-mode sweep, set while the agent runs and then restored.
+
+    Like W&B's Python agent: ``WANDB_SWEEP_ID``, ``WANDB_PROJECT``,
+    ``WANDB_ENTITY`` (when the sweep has one) for the whole agent, and
+    ``WANDB_RUN_ID`` / ``WANDB_SWEEP_PARAM_PATH`` for each run
+    (:func:`_set_run_environment`) — only with one worker, because the
+    environment is shared by every thread of the process.
+    """
+
+    NAMES = ("WANDB_SWEEP_ID", "WANDB_PROJECT", "WANDB_ENTITY", "WANDB_RUN_ID", "WANDB_SWEEP_PARAM_PATH")
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.saved: Dict[str, Optional[str]] = {}
+
+    def __enter__(self) -> "_SweepEnvironment":
+        self.saved = {name: os.environ.get(name) for name in self.NAMES}
+        os.environ["WANDB_SWEEP_ID"] = self.store.id
+        os.environ["WANDB_PROJECT"] = self.store.project
+        if self.store.entity:
+            os.environ["WANDB_ENTITY"] = str(self.store.entity)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _set_run_environment(active: ActiveRun, config: Dict[str, Any]) -> None:
+    """``WANDB_RUN_ID`` and ``WANDB_SWEEP_PARAM_PATH`` (W&B's config file, written into ``run.dir``)."""
+    from .command import wandb_param_yaml
+
+    path = os.path.join(active.dir, "config-%s.yaml" % active.id)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(wandb_param_yaml(config))
+    os.environ["WANDB_RUN_ID"] = active.id
+    os.environ["WANDB_SWEEP_PARAM_PATH"] = path
 
 
 def _is_tty(stream: Any) -> bool:
