@@ -393,6 +393,8 @@ parameters:
   epochs: {value: 3}
 """, "val/max_balanced_accuracy", mode="run", args=["--sweep", "--sweep-id", "{sweep_id}"]))
 
+_add(Replay("pytorch_training_toolkit_main_sweep.py", None, "val.loss", mode="run", args=["--n_runs", "2"]))
+
 
 class CatalogTest(unittest.TestCase):
     def test_every_replay_file_has_a_test_and_cites_its_source(self):

@@ -17,9 +17,10 @@ so a Keras sweep script runs unchanged and its sweep metric has the name it has 
   there is no artifact upload).
 - ``WandbEvalCallback`` is accepted as a base class; its tables are not built.
 
-Keras 3 (any backend) and ``tf.keras`` both work; Keras is imported when a callback is first used, so
-importing this module costs nothing. Like W&B's, the callbacks raise ``wandb.Error`` unless
-``wandb.init()`` was called first.
+Keras 3 (any backend) and ``tf.keras`` both work. Importing this module imports Keras (as W&B's imports
+TensorFlow); nothing else in minisweep imports it, so ``import minisweep`` or ``import wandb`` never
+costs a Keras import. Like W&B's, the callbacks raise ``wandb.Error`` unless ``wandb.init()`` was
+called first.
 """
 
 import importlib
@@ -28,8 +29,6 @@ import os
 from typing import Any, Dict, Optional
 
 __all__ = ["WandbMetricsLogger", "WandbCallback", "WandbModelCheckpoint", "WandbEvalCallback"]
-
-_classes: Dict[str, Any] = {}
 
 
 def _wandb() -> Any:
@@ -79,138 +78,129 @@ def _learning_rate(keras: Any, model: Any, step: int) -> Optional[float]:
     return float(lr)
 
 
-def _build(name: str) -> Any:
-    keras = _keras()
-    Callback = keras.callbacks.Callback
+keras = _keras()
+Callback = keras.callbacks.Callback
 
-    class WandbMetricsLogger(Callback):  # type: ignore[misc, valid-type]
-        """Logs Keras' metrics as ``epoch/<name>`` (and ``batch/<name>``) to the current run."""
 
-        def __init__(self, log_freq: Any = "epoch", initial_global_step: int = 0, *args: Any,
-                     **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            wandb = _require_run("WandbMetricsLogger")
-            if log_freq == "batch":
-                log_freq = 1
-            self.logging_batch_wise = isinstance(log_freq, int)
-            self.log_freq = log_freq if self.logging_batch_wise else None
-            self.global_batch = 0
-            self.global_step = initial_global_step
-            prefix = "batch" if self.logging_batch_wise else "epoch"
-            step = "batch/batch_step" if self.logging_batch_wise else "epoch/epoch"
-            wandb.define_metric(step)
-            wandb.define_metric(prefix + "/*", step_metric=step)
-            self._lr_failed = False
+class WandbMetricsLogger(Callback):  # type: ignore[misc, valid-type]
+    """Logs Keras' metrics as ``epoch/<name>`` (and ``batch/<name>``) to the current run."""
 
-        def _get_lr(self) -> Optional[float]:
-            try:
-                return _learning_rate(keras, self.model, self.global_step)
-            except Exception as exc:  # the rate is a nicety: never stop training for it
-                if not self._lr_failed:
-                    _wandb().termerror("Unable to log learning rate: %s" % exc, repeat=False)
-                    self._lr_failed = True
-                return None
+    def __init__(self, log_freq: Any = "epoch", initial_global_step: int = 0, *args: Any,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wandb = _require_run("WandbMetricsLogger")
+        if log_freq == "batch":
+            log_freq = 1
+        self.logging_batch_wise = isinstance(log_freq, int)
+        self.log_freq = log_freq if self.logging_batch_wise else None
+        self.global_batch = 0
+        self.global_step = initial_global_step
+        prefix = "batch" if self.logging_batch_wise else "epoch"
+        step = "batch/batch_step" if self.logging_batch_wise else "epoch/epoch"
+        wandb.define_metric(step)
+        wandb.define_metric(prefix + "/*", step_metric=step)
+        self._lr_failed = False
 
-        def on_epoch_end(self, epoch: int, logs: Optional[Dict[str, Any]] = None) -> None:
-            row = {"epoch/" + k: _scalar(v) for k, v in (logs or {}).items()}
-            row["epoch/epoch"] = epoch
+    def _get_lr(self) -> Optional[float]:
+        try:
+            return _learning_rate(keras, self.model, self.global_step)
+        except Exception as exc:  # the rate is a nicety: never stop training for it
+            if not self._lr_failed:
+                _wandb().termerror("Unable to log learning rate: %s" % exc, repeat=False)
+                self._lr_failed = True
+            return None
+
+    def on_epoch_end(self, epoch: int, logs: Optional[Dict[str, Any]] = None) -> None:
+        row = {"epoch/" + k: _scalar(v) for k, v in (logs or {}).items()}
+        row["epoch/epoch"] = epoch
+        lr = self._get_lr()
+        if lr is not None:
+            row["epoch/learning_rate"] = lr
+        _wandb().log(row)
+
+    def on_batch_end(self, batch: int, logs: Optional[Dict[str, Any]] = None) -> None:
+        self.global_step += 1
+        if self.logging_batch_wise and batch % self.log_freq == 0:
+            row = {"batch/" + k: _scalar(v) for k, v in (logs or {}).items()}
+            row["batch/batch_step"] = self.global_batch
             lr = self._get_lr()
             if lr is not None:
-                row["epoch/learning_rate"] = lr
+                row["batch/learning_rate"] = lr
             _wandb().log(row)
+            self.global_batch += self.log_freq
 
-        def on_batch_end(self, batch: int, logs: Optional[Dict[str, Any]] = None) -> None:
-            self.global_step += 1
-            if self.logging_batch_wise and batch % self.log_freq == 0:
-                row = {"batch/" + k: _scalar(v) for k, v in (logs or {}).items()}
-                row["batch/batch_step"] = self.global_batch
-                lr = self._get_lr()
-                if lr is not None:
-                    row["batch/learning_rate"] = lr
-                _wandb().log(row)
-                self.global_batch += self.log_freq
-
-        def on_train_batch_end(self, batch: int, logs: Optional[Dict[str, Any]] = None) -> None:
-            self.on_batch_end(batch, logs)
-
-    class WandbCallback(Callback):  # type: ignore[misc, valid-type]
-        """The legacy callback: Keras' metric names unprefixed, the best monitored value in the summary."""
-
-        def __init__(self, monitor: str = "val_loss", verbose: int = 0, mode: str = "auto",
-                     save_weights_only: bool = False, log_weights: bool = False, log_gradients: bool = False,
-                     save_model: bool = True, training_data: Any = None, validation_data: Any = None,
-                     labels: Any = None, predictions: int = 36, generator: Any = None, input_type: Any = None,
-                     output_type: Any = None, log_evaluation: bool = False, validation_steps: Any = None,
-                     class_colors: Any = None, log_batch_frequency: Optional[int] = None,
-                     log_best_prefix: Optional[str] = "best_", save_graph: bool = True,
-                     validation_indexes: Any = None, validation_row_processor: Any = None,
-                     prediction_row_processor: Any = None, infer_missing_processors: bool = True,
-                     log_evaluation_frequency: int = 0, compute_flops: bool = False, **kwargs: Any) -> None:
-            super().__init__()
-            wandb = _require_run("WandbCallback")
-            self.monitor = monitor
-            self.verbose = verbose
-            self.save_model = save_model
-            self.save_weights_only = save_weights_only
-            self.log_batch_frequency = log_batch_frequency
-            self.log_best_prefix = log_best_prefix
-            if mode not in ("auto", "min", "max"):
-                mode = "auto"
-            if mode == "max" or (mode == "auto" and ("acc" in monitor or monitor.startswith("fmeasure"))):
-                self.monitor_op, self.best = operator.gt, float("-inf")
-            else:
-                self.monitor_op, self.best = operator.lt, float("inf")
-            previous = wandb.run.summary.get("%s%s" % (log_best_prefix, monitor)) if log_best_prefix else None
-            if previous is not None:
-                self.best = previous
-
-        def on_epoch_end(self, epoch: int, logs: Optional[Dict[str, Any]] = None) -> None:
-            wandb = _wandb()
-            logs = {k: _scalar(v) for k, v in (logs or {}).items()}
-            wandb.log({"epoch": epoch}, commit=False)
-            wandb.log(logs, commit=True)
-            current = logs.get(self.monitor)
-            if current is not None and self.monitor_op(current, self.best):
-                if self.log_best_prefix:
-                    wandb.run.summary["%s%s" % (self.log_best_prefix, self.monitor)] = current
-                    wandb.run.summary["%sepoch" % self.log_best_prefix] = epoch
-                if self.save_model:
-                    path = os.path.join(wandb.run.dir, "model-best.keras")
-                    if self.save_weights_only:
-                        self.model.save_weights(path.replace(".keras", ".weights.h5"))
-                    else:
-                        self.model.save(path)
-                self.best = current
-
-        def on_train_batch_end(self, batch: int, logs: Optional[Dict[str, Any]] = None) -> None:
-            if self.log_batch_frequency and batch % self.log_batch_frequency == 0:
-                _wandb().log({k: _scalar(v) for k, v in (logs or {}).items()}, commit=True)
-
-    class WandbModelCheckpoint(keras.callbacks.ModelCheckpoint):  # type: ignore[misc, name-defined]
-        """Keras' ModelCheckpoint; W&B's version also uploads the files as artifacts (nothing to upload here)."""
-
-        def __init__(self, filepath: str, *args: Any, **kwargs: Any) -> None:
-            _require_run("WandbModelCheckpoint")
-            super().__init__(filepath, *args, **kwargs)
-
-    class WandbEvalCallback(Callback):  # type: ignore[misc, valid-type]
-        """Base class for W&B's evaluation tables; the tables are not built offline."""
-
-        def __init__(self, data_table_columns: Any = None, pred_table_columns: Any = None, *args: Any,
-                     **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            _require_run("WandbEvalCallback")
-            self.data_table_columns = data_table_columns
-            self.pred_table_columns = pred_table_columns
-
-    for cls in (WandbMetricsLogger, WandbCallback, WandbModelCheckpoint, WandbEvalCallback):
-        cls.__module__ = __name__
-        _classes[cls.__name__] = cls
-    return _classes[name]
+    def on_train_batch_end(self, batch: int, logs: Optional[Dict[str, Any]] = None) -> None:
+        self.on_batch_end(batch, logs)
 
 
-def __getattr__(name: str) -> Any:
-    """Build the callback classes on first use (they subclass Keras' Callback, so Keras is needed)."""
-    if name in __all__:
-        return _classes.get(name) or _build(name)
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+class WandbCallback(Callback):  # type: ignore[misc, valid-type]
+    """The legacy callback: Keras' metric names unprefixed, the best monitored value in the summary."""
+
+    def __init__(self, monitor: str = "val_loss", verbose: int = 0, mode: str = "auto",
+                 save_weights_only: bool = False, log_weights: bool = False, log_gradients: bool = False,
+                 save_model: bool = True, training_data: Any = None, validation_data: Any = None,
+                 labels: Any = None, predictions: int = 36, generator: Any = None, input_type: Any = None,
+                 output_type: Any = None, log_evaluation: bool = False, validation_steps: Any = None,
+                 class_colors: Any = None, log_batch_frequency: Optional[int] = None,
+                 log_best_prefix: Optional[str] = "best_", save_graph: bool = True,
+                 validation_indexes: Any = None, validation_row_processor: Any = None,
+                 prediction_row_processor: Any = None, infer_missing_processors: bool = True,
+                 log_evaluation_frequency: int = 0, compute_flops: bool = False, **kwargs: Any) -> None:
+        super().__init__()
+        wandb = _require_run("WandbCallback")
+        self.monitor = monitor
+        self.verbose = verbose
+        self.save_model = save_model
+        self.save_weights_only = save_weights_only
+        self.log_batch_frequency = log_batch_frequency
+        self.log_best_prefix = log_best_prefix
+        if mode not in ("auto", "min", "max"):
+            mode = "auto"
+        if mode == "max" or (mode == "auto" and ("acc" in monitor or monitor.startswith("fmeasure"))):
+            self.monitor_op, self.best = operator.gt, float("-inf")
+        else:
+            self.monitor_op, self.best = operator.lt, float("inf")
+        previous = wandb.run.summary.get("%s%s" % (log_best_prefix, monitor)) if log_best_prefix else None
+        if previous is not None:
+            self.best = previous
+
+    def on_epoch_end(self, epoch: int, logs: Optional[Dict[str, Any]] = None) -> None:
+        wandb = _wandb()
+        logs = {k: _scalar(v) for k, v in (logs or {}).items()}
+        wandb.log({"epoch": epoch}, commit=False)
+        wandb.log(logs, commit=True)
+        current = logs.get(self.monitor)
+        if current is not None and self.monitor_op(current, self.best):
+            if self.log_best_prefix:
+                wandb.run.summary["%s%s" % (self.log_best_prefix, self.monitor)] = current
+                wandb.run.summary["%sepoch" % self.log_best_prefix] = epoch
+            if self.save_model:
+                path = os.path.join(wandb.run.dir, "model-best.keras")
+                if self.save_weights_only:
+                    self.model.save_weights(path.replace(".keras", ".weights.h5"))
+                else:
+                    self.model.save(path)
+            self.best = current
+
+    def on_train_batch_end(self, batch: int, logs: Optional[Dict[str, Any]] = None) -> None:
+        if self.log_batch_frequency and batch % self.log_batch_frequency == 0:
+            _wandb().log({k: _scalar(v) for k, v in (logs or {}).items()}, commit=True)
+
+
+class WandbModelCheckpoint(keras.callbacks.ModelCheckpoint):  # type: ignore[misc, name-defined]
+    """Keras' ModelCheckpoint; W&B's version also uploads the files as artifacts (nothing to upload here)."""
+
+    def __init__(self, filepath: str, *args: Any, **kwargs: Any) -> None:
+        _require_run("WandbModelCheckpoint")
+        super().__init__(filepath, *args, **kwargs)
+
+
+class WandbEvalCallback(Callback):  # type: ignore[misc, valid-type]
+    """Base class for W&B's evaluation tables; the tables are not built offline."""
+
+    def __init__(self, data_table_columns: Any = None, pred_table_columns: Any = None, *args: Any,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _require_run("WandbEvalCallback")
+        self.data_table_columns = data_table_columns
+        self.pred_table_columns = pred_table_columns
