@@ -177,8 +177,17 @@ def _cmd_agent(args: Any) -> int:
 
     agent(args.sweep_id, project=args.project, count=args.count, workers=args.workers, dir=args.dir,
           lease_seconds=args.lease_seconds, quiet=args.quiet, verbose=args.verbose,
-          kill_delay=args.kill_delay, metric_pattern=args.metric_pattern, progress=True)
+          kill_delay=args.kill_delay, metric_pattern=args.metric_pattern, progress=True,
+          metrics=_names(args.metrics), all_metrics=args.all_metrics)
     return 0  # the agent's summary line says how many runs it started
+
+
+def _names(text: Any) -> List[str]:
+    """``--metrics acc,val_loss`` (the flag may be repeated) as a list of names."""
+    names: List[str] = []
+    for item in text or []:
+        names += [n.strip() for n in str(item).split(",") if n.strip()]
+    return names
 
 
 def _cmd_ls(args: Any) -> int:
@@ -394,8 +403,13 @@ def build_parser() -> Any:
     p.add_argument("--workers", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--lease-seconds", type=float, help="lease length (default $MINISWEEP_LEASE_SECONDS or 60)")
     p.add_argument("--kill-delay", type=float, default=5.0, help="seconds from SIGTERM to SIGKILL (default 5)")
-    p.add_argument("--metric-pattern", help="regular expression with groups 'name' and 'value' for metric "
-                                            "lines in the program's output (default: name=value or name: value)")
+    p.add_argument("--metrics", action="append", metavar="NAMES",
+                   help="comma-separated names to read from the program's output besides the sweep's metric "
+                        "(e.g. acc,val_loss); only declared names are read, so printed configs are not metrics")
+    p.add_argument("--all-metrics", action="store_true",
+                   help="read every numeric name from the output (name: value, name=value, dict keys, tables)")
+    p.add_argument("--metric-pattern", help="regular expression with groups 'name' and 'value' that replaces the "
+                                            "built-in output layouts (its matches are taken whatever the name)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors (and failed runs' tracebacks)")
     p.add_argument("--verbose", action="store_true", help="also print every metric row")
 

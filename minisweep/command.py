@@ -36,8 +36,14 @@ written, except ``${envvar:...}``.
 The child reports metrics either by calling ``minisweep.init()`` /
 ``minisweep.log()`` itself (the agent hands it the run through environment
 variables, so the same script also runs standalone), or — in any language —
-by printing lines such as ``loss=0.23`` or ``loss: 0.23``, which the agent
-reads from its output (:func:`parse_metric_line`).  The exit status decides
+by printing its metrics in any of the layouts :mod:`.outputmetrics` reads
+(``loss=0.23``, Keras' progress bar, a dict, a table, ...), for the names the
+sweep declares.  A name the child reports through ``log()`` is not also taken
+from its output, so a value logged and printed counts once.  The relay that
+copies the child's output can never leave the child blocked on a full pipe: it
+keeps draining when the terminal goes away (``minisweep agent ID | head -1``)
+or cannot encode a character, and a store error while recording fails the run
+with its reason once the child ends.  The exit status decides
 ``finished`` (0) or ``failed``.  The child gets its own process group; a stop
 (hyperband, ``--stop``/``--cancel``, Ctrl-C) sends SIGTERM to the group, then
 SIGKILL after a grace period.
@@ -173,21 +179,29 @@ class CommandFunction:
         command, program: the sweep config's ``command`` and ``program``.
         sweep_id, project: handed to the child.
         echo: a stream to copy the child's output to (``None``: keep it in the log file only).
-        metric_pattern: the regular expression for metric lines (groups ``name`` and ``value``).
+        metric_pattern: a regular expression (groups ``name`` and ``value``) that replaces the
+            built-in output layouts; checked here (:func:`~.outputmetrics.check_pattern`).
+        metrics: the names read from the output (the sweep's metric and ``--metrics``).
+        every_metric: read every numeric name instead (``--all-metrics``).
         kill_delay: seconds between SIGTERM and SIGKILL when a run is stopped.
         poll: seconds between looks at the child.
     """
 
     def __init__(self, sweep_path: str, command: Optional[Sequence[Any]], program: Optional[str], *,
-                 sweep_id: str, project: str, echo: Any = None, metric_pattern: str = METRIC_PATTERN,
+                 sweep_id: str, project: str, echo: Any = None, metric_pattern: Optional[str] = None,
+                 metrics: Sequence[str] = (), every_metric: bool = False,
                  kill_delay: float = 5.0, poll: float = 0.05) -> None:
+        from .outputmetrics import check_pattern
+
         self.sweep_path = sweep_path
         self.command = list(command) if command else list(DEFAULT_COMMAND)
         self.program = program
         self.sweep_id = sweep_id
         self.project = project
         self.echo = echo
-        self.pattern = re.compile(metric_pattern)
+        self.pattern = check_pattern(metric_pattern) if metric_pattern else None
+        self.metrics = [str(m) for m in metrics]
+        self.every_metric = bool(every_metric)
         self.kill_delay = kill_delay
         self.poll = poll
         self._echo_lock = threading.Lock()
@@ -239,9 +253,10 @@ class CommandFunction:
             except OSError as exc:
                 raise ChildFailed("cannot start %s: %s" % (argv[0] if argv else "the command",
                                                            exc.strerror or exc)) from None
-            reader = threading.Thread(target=self._relay, args=(proc, log, active), daemon=True)
+            sources = _Sources(active, rows_path)
+            relay = _Relay(self, proc, log, sources)
+            reader = threading.Thread(target=relay.run, name="minisweep-relay-%s" % active.id, daemon=True)
             reader.start()
-            rows_at = [0]
             stop_sent: Optional[float] = None
             killed = False
             while True:
@@ -250,7 +265,7 @@ class CommandFunction:
                     break
                 except subprocess.TimeoutExpired:
                     pass
-                self._read_rows(rows_path, rows_at, active)
+                sources.poll()
                 if active.should_stop:
                     now = time.monotonic()
                     if stop_sent is None:
@@ -262,7 +277,9 @@ class CommandFunction:
             reader.join(5)
             if posix and stop_sent is not None:  # the group may hold grandchildren: make sure they go too
                 self._signal(proc, signal.SIGKILL)
-        self._read_rows(rows_path, rows_at, active)
+        sources.poll()
+        if relay.failure is not None:  # the output could not be recorded: the run did not report what it said
+            raise ChildFailed("%s; the program exited with status %s" % (relay.failure, proc.returncode))
         if stop_sent is not None:
             raise RunStopped(active.id, active.stop_reason or "stopped")
         if proc.returncode != 0:
@@ -279,40 +296,196 @@ class CommandFunction:
         except (OSError, ProcessLookupError):
             pass
 
-    def _relay(self, proc: Any, log: Any, active: Any) -> None:
-        """Copy the child's output to its log (and the terminal), recording metric lines."""
-        for raw in iter(proc.stdout.readline, b""):
-            log.write(raw)
-            log.flush()
-            line = raw.decode("utf-8", "replace")
-            if self.echo is not None:
-                with self._echo_lock:
-                    self.echo.write(line)
-                    self.echo.flush()
-            row = parse_metric_line(line, self.pattern)
-            if row is not None:
-                active.record(row)
-        proc.stdout.close()
+    def reader(self) -> Any:
+        """A fresh :class:`~.outputmetrics.MetricReader` for one run's output."""
+        from .outputmetrics import MetricReader
 
-    @staticmethod
-    def _read_rows(path: str, at: List[int], active: Any) -> None:
+        return MetricReader(self.metrics, every=self.every_metric, pattern=self.pattern)
+
+
+class _Sources:
+    """Where one run's rows come from, merged: the child's ``log()`` rows file, and its output.
+
+    A name the child has reported through ``log()`` is not taken from its output
+    any more (the rows file is read first, so a value logged and then printed
+    counts once).  Thread-safe: the relay thread and the polling loop both call it.
+    """
+
+    def __init__(self, active: Any, rows_path: str) -> None:
+        self.active = active
+        self.rows_path = rows_path
+        self.at = 0
+        self.logged: set = set()
+        self.lock = threading.Lock()
+
+    def poll(self) -> None:
+        with self.lock:
+            self._read_rows()
+
+    def printed(self, row: Dict[str, Any]) -> None:
+        """Record a row read from the output, without the names the child logs itself."""
+        with self.lock:
+            self._read_rows()
+            row = {k: v for k, v in row.items() if k not in self.logged}
+            if any(k != "_step" for k in row):
+                self.active.record(row)
+
+    def _read_rows(self) -> None:
         """Record the complete rows the child appended to its rows file since the last look."""
         from .store import decode_value
 
         try:
-            with open(path, "rb") as fh:
-                fh.seek(at[0])
+            with open(self.rows_path, "rb") as fh:
+                fh.seek(self.at)
                 data = fh.read()
         except OSError:
             return
         end = data.rfind(b"\n")
         if end < 0:
             return
-        at[0] += end + 1
+        self.at += end + 1
         for line in data[: end + 1].splitlines():
             try:
                 row = decode_value(json.loads(line.decode("utf-8")))
             except ValueError:
                 continue
             if isinstance(row, dict):
-                active.record(row)
+                self.logged.update(k for k in row if k != "_step")
+                self.active.record(row)
+
+
+class _Relay:
+    """Copies a child's output to its log file and the terminal, and records the metrics in it.
+
+    It reads the pipe in chunks (never a whole line at once: a line may be
+    300 MB long) until the child closes it, whatever happens on the way: a
+    terminal that went away or cannot encode the output stops the echo, a
+    log file that cannot be written stops the copy, a line the reader trips on
+    is skipped.  A row that cannot be recorded (the store failed) sets
+    ``failure``; the run then fails with that reason when the child ends.
+    """
+
+    CHUNK = 65536
+
+    def __init__(self, owner: CommandFunction, proc: Any, log: Any, sources: _Sources) -> None:
+        self.owner = owner
+        self.proc = proc
+        self.log = log
+        self.sources = sources
+        self.reader = owner.reader()
+        self.failure: Optional[str] = None
+        self.notes: List[str] = []
+
+    def run(self) -> None:
+        pipe = self.proc.stdout
+        try:
+            read = getattr(pipe, "read1", None) or pipe.read
+            while True:
+                try:
+                    chunk = read(self.CHUNK)
+                except (OSError, ValueError) as exc:
+                    self._note("reading the output failed: %s" % exc)
+                    break
+                if not chunk:
+                    break
+                self._handle(chunk)
+            self._rows(self.reader.close)
+        except BaseException as exc:  # pragma: no cover - every step above is guarded; drain regardless
+            self._fail("the output relay failed: %s: %s" % (type(exc).__name__, exc))
+            self._drain(pipe)
+        finally:
+            try:
+                pipe.close()
+            except (OSError, ValueError):
+                pass
+
+    def _handle(self, chunk: bytes) -> None:
+        if self.log is not None:
+            try:
+                self.log.write(chunk)
+                self.log.flush()
+            except (OSError, ValueError) as exc:
+                self.log = None
+                self._note("cannot write output.log any more: %s" % exc)
+        if self.owner.echo is not None:
+            self._echo(chunk)
+        self._rows(lambda: self.reader.feed(chunk))
+
+    def _rows(self, read: Any) -> None:
+        try:
+            rows = read()
+        except Exception as exc:  # a reader bug must not stop the copying: skip what it tripped on
+            self._note("could not read metrics from the output: %s: %s" % (type(exc).__name__, exc))
+            return
+        if self.failure is not None:
+            return
+        for row in rows:
+            try:
+                self.sources.printed(row)
+            except Exception as exc:  # the store failed: the run loses what it reported
+                self._fail("recording a metric from the output failed: %s" % exc)
+                return
+
+    def _echo(self, chunk: bytes) -> None:
+        owner = self.owner
+        stream = owner.echo
+        with owner._echo_lock:
+            if owner.echo is None:
+                return
+            try:
+                buffer = getattr(stream, "buffer", None)
+                if buffer is not None:
+                    stream.flush()
+                    buffer.write(chunk)
+                    buffer.flush()
+                else:
+                    text = chunk.decode("utf-8", "replace")
+                    try:
+                        stream.write(text)
+                    except UnicodeEncodeError:
+                        encoding = getattr(stream, "encoding", None) or "ascii"
+                        stream.write(text.encode(encoding, "replace").decode(encoding, "replace"))
+                    stream.flush()
+            except (OSError, ValueError) as exc:  # a closed pipe (| head -1), a closed stream
+                owner.echo = None
+                self._note("stopped copying the output to the terminal: %s" % (exc.strerror if isinstance(
+                    exc, OSError) and exc.strerror else exc))
+                _silence(stream)
+
+    def _note(self, text: str) -> None:
+        if text in self.notes:
+            return
+        self.notes.append(text)
+        if self.log is not None:
+            try:
+                self.log.write(("\n[minisweep] %s\n" % text).encode("utf-8"))
+                self.log.flush()
+            except (OSError, ValueError):
+                self.log = None
+
+    def _fail(self, reason: str) -> None:
+        if self.failure is None:
+            self.failure = reason
+        self._note(reason)
+
+    @staticmethod
+    def _drain(pipe: Any) -> None:
+        try:
+            while pipe.read(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+
+
+def _silence(stream: Any) -> None:
+    """After a broken pipe, point the stream's descriptor at /dev/null, so later writes and the
+    interpreter's final flush do not fail again (the advice in Python's signal module docs)."""
+    try:
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, fd)
+        finally:
+            os.close(null)
+    except (AttributeError, OSError, ValueError):
+        pass

@@ -15,7 +15,12 @@ order, and so do we:
    first occurrence and is proposed as written in its last (W&B's quirk).
 4. A point is *seen* once any run in the sweep has it, whatever that run's
    state; the next run takes the first unseen point, and when every point is
-   seen the grid is done.
+   seen the grid is done.  W&B compares a hash of each parameter's whole
+   value (``yaml_hash`` in wandb/sweeps ``src/sweeps/grid_search.py``), looked
+   up at the parameter's own path, so keys beside a nested parameter never
+   matter; minisweep goes one step further for a dict listed in ``values``:
+   keys a run added inside it are ignored, so a run that extends its config
+   never makes its point look untaken (and run twice).
 
 Beyond W&B, ``retry_failed=N`` lets a point whose every run failed or
 crashed be tried up to N more times.
@@ -135,14 +140,21 @@ def next_point(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Opt
             failed or crashed (0: W&B's rule, every run counts).
     """
     paths, axes, constants = _axes(sweep)
+    key_axes = [[value_key(v) for v in values] for values in axes]
+    known = [set(keys) for keys in key_axes]
+    dict_axes = [[(v, k) for v, k in zip(values, keys) if isinstance(v, dict)]
+                 for values, keys in zip(axes, key_axes)]
     taken: Dict[tuple, int] = {}  # point key -> 0 if settled, else number of failed attempts
     for run in runs:
         keys = []
-        for path in paths:
+        for path, seen, dicts in zip(paths, known, dict_axes):
             value = lookup(run.config, path)
             if value is _MISSING:
                 break
-            keys.append(value_key(value))
+            key = value_key(value)
+            if key not in seen and dicts and isinstance(value, dict):
+                key = _widened_key(value, dicts, key)
+            keys.append(key)
         else:
             key = tuple(keys)
             if retry_failed and run.state in FAILED_STATES:
@@ -150,7 +162,6 @@ def next_point(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Opt
                     taken[key] = taken.get(key, 0) + 1
             else:
                 taken[key] = 0
-    key_axes = [[value_key(v) for v in values] for values in axes]
     for index_combo in itertools.product(*[range(len(v)) for v in axes]):
         key = tuple(key_axes[i][j] for i, j in enumerate(index_combo))
         if key in taken and (taken[key] == 0 or taken[key] > retry_failed):
@@ -160,6 +171,20 @@ def next_point(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Opt
             flat[paths[i]] = axes[i][j]
         return sweep.nest(_ordered(sweep, flat))
     return None
+
+
+def _widened_key(value: Dict[str, Any], dicts: List[Tuple[Dict[str, Any], Any]], key: Any) -> Any:
+    """The key of the grid's dict value that ``value`` extends (keys a run added are ignored).
+
+    When several grid values match, the one with the most keys wins; when none
+    does, ``value`` keeps its own key (it is no point of the grid).
+    """
+    best, size = key, -1
+    for candidate, candidate_key in dicts:
+        if len(candidate) > size and all(k in value and value_key(value[k]) == value_key(v)
+                                         for k, v in candidate.items()):
+            best, size = candidate_key, len(candidate)
+    return best
 
 
 def _ordered(sweep: Any, flat: Dict[Tuple[str, ...], Any]) -> Dict[Tuple[str, ...], Any]:

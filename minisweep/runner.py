@@ -31,12 +31,15 @@ import traceback
 from typing import Any, Callable, Dict, List, Optional
 
 from .command import ChildFailed
-from .errors import MinisweepError
+from .errors import MinisweepError, StateError, StoreError
 from .session import ActiveRun, RunStopped, bind, unbind
 
 __all__ = ["agent", "AgentError", "DEFAULT_LEASE_SECONDS"]
 
 DEFAULT_LEASE_SECONDS = 60.0
+
+#: Seconds to wait before each new attempt to record a run's end after a store error (a full disk).
+FINISH_RETRY_DELAYS = (0.1, 0.5, 2.0, 5.0)
 
 
 class AgentError(MinisweepError, RuntimeError):
@@ -128,26 +131,57 @@ class _Agent:
         self.done = threading.Event()
         self.outcomes: List[str] = []
         self.last_error: Optional[str] = None
+        self.in_flight = 0  # runs pending or running (in any agent) when this agent last proposed
         hb = self.cfg.early_terminate
         self.bands = set(bands(hb)) if hb is not None and self.cfg.metric is not None else set()
 
     # -- output ------------------------------------------------------------------------------
-    def say(self, text: str) -> None:
+    def say(self, text: str, always: bool = False) -> None:
+        """Tell the user (``always``: even a quiet agent, as it shows tracebacks of failed runs)."""
         if self.progress is not None:
             self.progress.message(text)
         elif self.out is not None:
             print("minisweep: " + text, file=self.out)
+        elif always:
+            print("minisweep: " + text, file=sys.stderr)
 
     # -- the loop ----------------------------------------------------------------------------
     def propose(self, runs: List[Any], index: int) -> Optional[Dict[str, Any]]:
+        from .runs import ACTIVE_STATES
         from .search import next_config
 
+        # ``runs`` is the store's verdict view (a run is crashed only once an agent wrote it off)
+        self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
         return next_config(self.cfg, runs, seed=self.store.seed, index=index, retry_failed=self.retry_failed)
+
+    def _nothing_left(self) -> bool:
+        """Whether the sweep is over: nothing to propose and no run in flight, in any agent.
+
+        A dry claim (its ``propose`` answers nothing) gives the same view under
+        the same lock as a real one; only grid sweeps ask ``next_config``, so a
+        Bayesian sweep is not fitted once more for the answer.
+        """
+        from .runs import ACTIVE_STATES
+        from .search import sweep_done
+
+        answer: Dict[str, Any] = {}
+
+        def check(runs: List[Any], index: int) -> None:
+            answer["in_flight"] = any(r.state in ACTIVE_STATES for r in runs)
+            if self.cfg.method == "grid":
+                answer["done"] = self.propose(runs, index) is None
+            else:
+                answer["done"] = sweep_done(self.cfg, runs) is not None
+            return None
+
+        self.store.claim(self.agent_id, check, lease_seconds=self.lease_seconds)
+        return bool(answer.get("done")) and not answer.get("in_flight")
 
     def run(self) -> int:
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="minisweep-heartbeat", daemon=True)
         heartbeat.start()
         launched = 0
+        exhausted = waiting = False
         try:
             while self.count is None or launched < self.count:
                 if self._gave_up():
@@ -160,20 +194,39 @@ class _Agent:
                     while self.store.state() == "paused":
                         self.sleep(self.poll_seconds)
                     continue
-                if state != "running":
+                if state not in ("running", "finished"):  # paused, stopped, cancelled: the user's word
                     self.say("sweep %s is %s; no new runs" % (self.store.id, state))
                     break
+                self.in_flight = 0
                 run = self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
                 if run is None:
+                    if self.in_flight and self.retry_failed:
+                        # a run in flight (here or in another agent) may still fail: its point would be retried
+                        if not waiting:
+                            self.say("sweep %s has nothing to run now; waiting for %d run%s in flight, which "
+                                     "retry_failed may retry" % (self.store.id, self.in_flight,
+                                                                  "" if self.in_flight == 1 else "s"))
+                        waiting = True
+                        self.sleep(self.poll_seconds)
+                        continue
                     self.say("sweep %s has nothing left to run" % self.store.id)
-                    with self.lock:
-                        idle = not self.active
-                    if idle and self.store.state() == "running":
-                        self.store.set_state("finished")
+                    exhausted = True
                     break
+                if self.store.state() == "finished":  # another agent saw nothing left, but our
+                    self.store.set_state("running")   # retry_failed has a point to try again
+                waiting = False
                 launched += 1
                 self._launch(run)
             self._join_all()
+            # The sweep is finished only when nothing is in flight: an agent that finds nothing left
+            # while others' runs are running leaves the state alone (a failed or crashed one may
+            # still be retried), and the agent that ends the last run marks it.
+            cfg = self.cfg
+            can_end = cfg.method == "grid" or cfg.run_cap is not None or (
+                cfg.metric is not None and cfg.metric.target is not None)
+            if (exhausted or (launched and can_end)) and not self._gave_up() and self.store.state() == "running":
+                if self._nothing_left() and self.store.state() == "running":
+                    self.store.set_state("finished")
         except KeyboardInterrupt:
             self._interrupted()
             raise
@@ -266,7 +319,7 @@ class _Agent:
             e.recorded = True
             e.state = state
         try:
-            self.store.finish(e.run.id, state, summary=e.active.summary, error=error, wall_time=wall)
+            state = self._finish(e, state, error, wall)
         finally:
             with self.lock:
                 self.active.pop(e.run.id, None)
@@ -277,6 +330,42 @@ class _Agent:
                 self.progress.finished(e, state)
             else:
                 self.say("run %s %s" % (e.run.id, state))
+
+    def _finish(self, e: _Execution, state: str, error: Optional[str], wall: float) -> str:
+        """Record how a run ended; return the state recorded (or that it ended with, if none could be).
+
+        A store error (a full disk, a lost NFS server) is retried after
+        :data:`FINISH_RETRY_DELAYS`, as ``docs/store.md`` allows; any other error
+        means the summary cannot be recorded, and the run is recorded ``failed``
+        without it, the reason in its error.  When nothing can be recorded, the
+        agent says so and moves on: the run shows ``crashed`` once its lease lapses.
+        Nothing here raises, so the run's thread never dies with a traceback.
+        """
+        summary: Optional[Dict[str, Any]] = e.active.summary
+        delays = list(FINISH_RETRY_DELAYS)
+        while True:
+            try:
+                self.store.finish(e.run.id, state, summary=summary, error=error, wall_time=wall)
+                return state
+            except StoreError as exc:
+                if delays:
+                    self.sleep(delays.pop(0))
+                    continue
+                problem = str(exc)
+            except StateError as exc:  # finished already (by an earlier attempt whose answer was lost)
+                self.say("run %s: %s" % (e.run.id, exc))
+                return state
+            except Exception as exc:  # the summary cannot be encoded (or a store bug): record the end without it
+                if summary is not None:
+                    reason = "the run's summary could not be recorded: %s: %s" % (type(exc).__name__, exc)
+                    self.say("run %s %s, but %s; recording it failed" % (e.run.id, state, reason), always=True)
+                    error = reason if not error else "%s\n%s" % (error, reason)
+                    state, summary = "failed", None
+                    continue
+                problem = "%s: %s" % (type(exc).__name__, exc)
+            self.say("run %s %s, but the agent could not record that it ended (%s); it will show as crashed "
+                     "once its lease lapses" % (e.run.id, state, problem), always=True)
+            return state
 
     # -- logging and stopping ----------------------------------------------------------------
     def _on_log(self, e: _Execution, row: Dict[str, Any]) -> None:
@@ -349,7 +438,8 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
           retry_failed: int = 0, quiet: bool = False, verbose: bool = False,
           clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
           poll_seconds: float = 5.0, kill_delay: float = 5.0, metric_pattern: Optional[str] = None,
-          progress: bool = False, executor: Any = None) -> int:
+          progress: bool = False, executor: Any = None, metrics: Optional[List[str]] = None,
+          all_metrics: bool = False) -> int:
     """Run ``function`` once per run of the sweep; return how many runs this agent started.
 
     Args:
@@ -374,7 +464,10 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         verbose: also print every logged row.
         clock, sleep, poll_seconds: injected time (tests), and how often a paused agent looks again.
         kill_delay: command mode: seconds between SIGTERM and SIGKILL when a run is stopped.
-        metric_pattern: command mode: the regular expression for metric lines in the output.
+        metric_pattern: command mode: a regular expression (groups ``name`` and ``value``) that
+            replaces the built-in output layouts (:mod:`.outputmetrics`).
+        metrics: command mode: names read from the program's output besides the sweep's metric.
+        all_metrics: command mode: read every numeric name from the output, declared or not.
         progress: on a terminal, keep a one-line progress display instead of a line per run.
         executor: a :class:`concurrent.futures.Executor` (a process pool, Dask, Ray,
             mpi4py, ...): each run is sent to it and runs in a worker that writes
@@ -407,14 +500,20 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         return started
     grace = 0.0
     if function is None:
-        from .command import METRIC_PATTERN, CommandFunction
+        from .command import CommandFunction
+        from .outputmetrics import declared_names
         from .sweepconfig import parse_config
 
         cfg = parse_config(store.config, warn=False)
+        names = declared_names(cfg.metric.name if cfg.metric is not None else None, metrics)
         function = CommandFunction(store.path, cfg.command, cfg.program, sweep_id=store.id,
                                    project=store.project, echo=None if quiet else sys.stdout,
-                                   metric_pattern=metric_pattern or METRIC_PATTERN, kill_delay=kill_delay)
+                                   metric_pattern=metric_pattern, metrics=names, every_metric=all_metrics,
+                                   kill_delay=kill_delay)
         function.check()
+        if not names and not all_metrics and not metric_pattern and not quiet:
+            print("minisweep: the sweep has no metric and no --metrics were given: the program's output is "
+                  "not read for metrics (minisweep.log() still is)", file=sys.stderr)
         grace = kill_delay + 2.0
     display = None
     if not quiet and (verbose or progress):

@@ -30,6 +30,31 @@ TERMINAL_STATES = ("finished", "failed", "crashed", "killed", "stopped")
 ACTIVE_STATES = ("pending", "running")
 
 
+def copy_config(value: Any) -> Any:
+    """A copy of a JSON-shaped value that shares no dict, list or set with the original.
+
+    Configs cross several boundaries (the sweep's own ``values``, the search's
+    answer, the store's record, the run's ``wandb.config``); each side gets its
+    own copy, so a run that mutates ``config["env"]["name"]`` changes nothing
+    but its own view.  Only containers are copied (leaves are immutable or
+    not ours to copy), which costs far less than :func:`copy.deepcopy`.
+
+    >>> a = {"env": {"name": "cartpole"}, "dims": [1, 2]}
+    >>> b = copy_config(a); b["env"]["name"] = "x"; b["dims"].append(3)
+    >>> a
+    {'env': {'name': 'cartpole'}, 'dims': [1, 2]}
+    """
+    if isinstance(value, dict):
+        return {k: copy_config(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_config(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(copy_config(v) for v in value)
+    if isinstance(value, set):
+        return set(value)
+    return value
+
+
 def is_number(value: Any) -> bool:
     """A finite int or float, not a bool (W&B's test for a usable metric value)."""
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -57,7 +82,7 @@ class Run:
             raise ValueError("run state %r is not one of %s" % (state, ", ".join(STATES)))
         self.id = id
         self.state = state
-        self.config = dict(config or {})
+        self.config = copy_config(dict(config or {}))
         self.history = list(history or [])
         self._summary = dict(summary) if summary is not None else None
         self.index = index

@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from . import distributions
 from .sweepconfig import parse_config
 from .hyperband import runs_to_stop
-from .runs import Run, is_number
+from .runs import Run, copy_config, is_number
 
 __all__ = ["next_config", "runs_to_stop", "rng_for", "sweep_done", "Run"]
 
@@ -82,8 +82,15 @@ def next_config(sweep: Any, runs: Sequence[Run], *, seed: Any = None, retry_fail
         index: the new run's number in the sweep; defaults to ``len(runs)``.
 
     Returns:
-        The config as a plain (nested) dict.
+        The config as a plain (nested) dict of its own: it shares no object with
+        the sweep's ``values`` or an earlier answer, so the caller may mutate it.
     """
+    config = _next_config(sweep, runs, seed=seed, retry_failed=retry_failed, index=index)
+    return None if config is None else copy_config(config)
+
+
+def _next_config(sweep: Any, runs: Sequence[Run], *, seed: Any, retry_failed: int,
+                 index: Optional[int]) -> Optional[Dict[str, Any]]:
     sweep = parse_config(sweep)
     runs = list(runs)
     if sweep_done(sweep, runs):

@@ -67,7 +67,10 @@ class Config:
     """
 
     def __init__(self, values: Optional[Dict[str, Any]] = None) -> None:
-        object.__setattr__(self, "_values", dict(values or {}))
+        from .runs import copy_config
+
+        # a copy all the way down: the run may mutate nested values without touching the agent's record
+        object.__setattr__(self, "_values", copy_config(dict(values or {})))
         object.__setattr__(self, "_lock", threading.Lock())
 
     def __getattr__(self, name: str) -> Any:
@@ -128,9 +131,12 @@ class Config:
 
     def setdefaults(self, values: Dict[str, Any]) -> None:
         """Set the keys that are not set yet (how sweep values override ``init(config=...)``)."""
+        from .runs import copy_config
+
         with self._lock:
             for key, value in dict(values).items():
-                self._values.setdefault(key, value)
+                if key not in self._values:
+                    self._values[key] = copy_config(value)
 
     def as_dict(self) -> Dict[str, Any]:
         return dict(self._values)

@@ -768,7 +768,7 @@ class SweepStore:
                     self._judge(agent_id)
                 while True:
                     with self._mutex:
-                        runs = self._snapshot()
+                        runs = self._snapshot(shown=False)
                         index = self._probe
                         while index in self._by_index or index in self._taken or index in self._marks:
                             index += 1
@@ -1317,12 +1317,18 @@ class SweepStore:
             self._active.discard(run_id)
             self._changed.add(rec)
 
-    def _snapshot(self) -> List[Run]:
+    def _snapshot(self, shown: bool = True) -> List[Run]:
         """The runs as a reader should see them (mutex held).
 
         Runs that are over are kept as ready-made :class:`Run` objects, rebuilt
         (as new objects) only when they change, so a snapshot costs a list
         copy plus the runs still in progress, not a rebuild of every run.
+
+        ``shown=False`` is the view ``propose`` gets: a run is ``crashed`` only
+        by a verdict (which only the watching rule writes), never because its
+        owner's timestamps look old by this host's clock.  A live run on a host
+        whose clock is behind must not look failed to the search, or
+        ``retry_failed`` would run its point a second time.
         """
         if self._order_dirty:
             self._order.sort(key=lambda rec: rec.index)
@@ -1340,7 +1346,11 @@ class SweepStore:
                 self._list[rec.pos] = rec.to_run(rec.state, extra)
         self._changed.clear()
         out = list(self._list)
-        if self._active:
+        if self._active and not shown:
+            for run_id in self._active:
+                rec = self._runs[run_id]
+                out[rec.pos] = rec.to_run(rec.state)
+        elif self._active:
             now = self._clock()
             mono = self._monotonic()
             for run_id in self._active:

@@ -228,7 +228,7 @@ class CliTest(unittest.TestCase):
         self.write("train.py", "import json, sys\nprint('loss=%s' % json.load(open(sys.argv[1]))['lr'])\n")
         sid = self.make_sweep("program: train.py\nmethod: grid\ncommand: ['${interpreter}', '${program}', "
                               "'${args_json_file}']\nparameters:\n  lr: {values: [0.25]}\n")
-        self.assertEqual(self.cli("agent", sid, "--dir", self.store).returncode, 0)
+        self.assertEqual(self.cli("agent", sid, "--dir", self.store, "--metrics", "loss").returncode, 0)
         (run,) = self.load(sid).runs
         self.assertEqual(run.summary, {"loss": 0.25})
 
@@ -256,7 +256,7 @@ class CliTest(unittest.TestCase):
         os.chmod(script, 0o755)
         sid = self.make_sweep("program: ./train.sh\nmethod: grid\nmetric: {name: loss}\n"
                               "command: ['${program}', '${args}']\nparameters:\n  lr: {values: [0.5, 0.25]}\n")
-        out = self.cli("agent", sid, "--dir", self.store)
+        out = self.cli("agent", sid, "--dir", self.store, "--metrics", "acc")
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("starting --lr=0.5", out.stdout)  # the output also reaches the terminal
         result = self.load(sid)
@@ -300,7 +300,8 @@ class CliTest(unittest.TestCase):
             print("loss=2")
             """))
         pids = os.path.join(self.dir, "pids")
-        sid = self.make_sweep("program: train.py\nmethod: grid\nparameters:\n  x: {values: [1, 2, 3]}\n")
+        sid = self.make_sweep("program: train.py\nmethod: grid\nmetric: {name: loss}\n"
+                              "parameters:\n  x: {values: [1, 2, 3]}\n")
         agent = self.start_agent(sid, PID_OUT=pids)
         pid = self.wait_for_pid(pids)
         self.assertEqual(self.cli("sweep", "--stop", sid, "--dir", self.store).returncode, 0)
