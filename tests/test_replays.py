@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import minisweep
@@ -59,73 +60,94 @@ class Replay:
 CASES = []
 
 
-class ReplayTest(unittest.TestCase):
-    maxDiff = None
+class Outcome:
+    """What running one replay's sweep left behind: the tool's output and the sweep's id (or None)."""
 
-    def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
-        self.store = os.path.join(self.dir, "store")
+    def __init__(self, returncode, output, sweep_id, store):
+        self.returncode = returncode
+        self.output = output
+        self.sweep_id = sweep_id
+        self.store = store
 
-    def cli(self, *args, timeout=120):
-        return subprocess.run([sys.executable, "-m", "minisweep"] + [str(a) for a in args], cwd=self.dir,
-                              env=env_with(MINISWEEP_DIR=self.store), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
 
-    def create(self, replay):
-        path = os.path.join(self.dir, "sweep.yaml")
+def run_replay(replay, folder):
+    """Run one replay's whole sweep in ``folder`` (subprocesses only, so replays can run side by side)."""
+    store = os.path.join(folder, "store")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "minisweep"] + [str(a) for a in args], cwd=folder,
+                              env=env_with(MINISWEEP_DIR=store), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+
+    sweep_id = None
+    if replay.config is not None:
+        path = os.path.join(folder, "sweep.yaml")
         with open(path, "w") as fh:
             fh.write("program: %s\n%s" % (REPLAYS / replay.script, replay.config))
-        out = self.cli("sweep", path)
-        self.assertEqual(out.returncode, 0, out.stdout)
+        out = cli("sweep", path)
         found = re.search(r"^created sweep (\S+)", out.stdout, re.M)
-        self.assertIsNotNone(found, out.stdout)
-        return found.group(1)
+        if out.returncode != 0 or not found:
+            return Outcome(out.returncode or 1, out.stdout, None, store)
+        sweep_id = found.group(1)
+    if replay.mode == "agent":
+        out = cli("agent", sweep_id, "--count", replay.count)
+    else:
+        out = cli("run", REPLAYS / replay.script, *[a.replace("{sweep_id}", sweep_id or "") for a in replay.args])
+    if sweep_id is None:  # the script made its own sweep
+        made = [os.path.basename(d) for d, _, files in os.walk(store) if "sweep.json" in files]
+        sweep_id = made[0] if len(made) == 1 else None
+    return Outcome(out.returncode, out.stdout, sweep_id, store)
 
-    def sweeps(self):
-        found = []
-        for folder, _, files in os.walk(self.store):
-            if "sweep.json" in files:
-                found.append(os.path.basename(folder))
-        return found
 
-    def replay(self, replay):
-        sweep_id = self.create(replay) if replay.config is not None else None
-        if replay.mode == "agent":
-            out = self.cli("agent", sweep_id, "--count", replay.count)
-        else:
-            args = [a.replace("{sweep_id}", sweep_id or "") for a in replay.args]
-            out = self.cli("run", REPLAYS / replay.script, *args)
-        self.assertEqual(out.returncode, 0, out.stdout)
-        if sweep_id is None:
-            found = self.sweeps()
-            self.assertEqual(len(found), 1, out.stdout)
-            sweep_id = found[0]
-        result = minisweep.load(sweep_id, dir=self.store)
-        self.assertEqual(len(result.runs), replay.count, out.stdout)
+class ReplayTest(unittest.TestCase):
+    """One test per replay. The sweeps themselves run side by side, four at a time, in setUpClass."""
+
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        folders = {}
+        for replay in CASES:
+            folders[replay.script] = os.path.join(cls.tmp.name, replay.script[:-3])
+            os.mkdir(folders[replay.script])
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {r.script: pool.submit(run_replay, r, folders[r.script]) for r in CASES}
+        cls.outcomes = {name: future.result() for name, future in futures.items()}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def check(self, replay):
+        outcome = self.outcomes[replay.script]
+        self.assertEqual(outcome.returncode, 0, outcome.output)
+        self.assertIsNotNone(outcome.sweep_id, outcome.output)
+        result = minisweep.load(outcome.sweep_id, dir=outcome.store)
+        self.assertEqual(len(result.runs), replay.count, outcome.output)
         # a sweep with hyperband may stop a run that falls behind: it still recorded the metric
         states = ("finished", "stopped") if "early_terminate" in (replay.config or "") else ("finished",)
         for run in result.runs:
-            self.assertIn(run.state, states, "run %s\n%s" % (run.id, out.stdout))
+            self.assertIn(run.state, states, "run %s\n%s" % (run.id, outcome.output))
             if replay.summary:
                 value = run.summary.get(replay.metric)
             else:
                 values = [row[replay.metric] for row in run.history if replay.metric in row]
                 self.assertTrue(values, "run %s logged no %r: %s\n%s" % (
-                    run.id, replay.metric, json.dumps(run.history)[:2000], out.stdout))
+                    run.id, replay.metric, json.dumps(run.history)[:2000], outcome.output))
                 value = values[-1]
             self.assertIsInstance(value, (int, float), "run %s: %r = %r\n%s" % (
-                run.id, replay.metric, value, out.stdout))
+                run.id, replay.metric, value, outcome.output))
 
 
 def _add(replay):
     CASES.append(replay)
+
     def test(self):
-        self.replay(replay)
+        self.check(replay)
 
     test.__name__ = "test_" + replay.script[:-3]
-    test.__doc__ = "%s runs unchanged (%s mode) and its runs record %r." % (replay.script, replay.mode, replay.metric)
+    test.__doc__ = "%s runs unchanged (%s mode); its runs record %r." % (replay.script, replay.mode, replay.metric)
     setattr(ReplayTest, test.__name__, test)
 
 
