@@ -1,7 +1,8 @@
 # Replay of april-tools/e4selflearning: sweep_dl.py driving train_ann.main(args, wandb_sweep=True).
-# Source: https://github.com/april-tools/e4selflearning/blob/759dd7d/sweep_dl.py
-#         https://github.com/april-tools/e4selflearning/blob/759dd7d/train_ann.py
-# Sweep: corpus 010 (bayes, metric "best_acc"). Function mode: the sweep is created beforehand (`wandb
+# Source: https://github.com/april-tools/e4selflearning/blob/759dd7dff1610af5e733c027264fafd957acabc6/sweep_dl.py
+#         https://github.com/april-tools/e4selflearning/blob/759dd7dff1610af5e733c027264fafd957acabc6/train_ann.py
+# Sweep: corpus 010 (bayes, metric "best_acc"; it names program sweep.py, which is sweep_dl.py in the
+# repository's current tree). Function mode: the sweep is created beforehand (`wandb
 # sweep sweep.yml`), then this script is given its id and runs wandb.agent(sweep_id=..., function=
 # partial(main, ...), count=1) once per trial, each time in a FORKED child process. `wandb.Config` is
 # used in an annotation (evaluated when the class is defined), the run is renamed to its id, the
