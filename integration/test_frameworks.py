@@ -54,7 +54,9 @@ class SweepTest(unittest.TestCase):
 
     def sweep(self, program, config_text, count):
         """Run a whole sweep of `program`; return (the loaded sweep, the agent's output)."""
-        shutil.copy(str(PROGRAMS / program), self.dir)
+        for name in os.listdir(str(PROGRAMS)):  # programs may import each other
+            if name.endswith(".py"):
+                shutil.copy(str(PROGRAMS / name), self.dir)
         with open(os.path.join(self.dir, "sweep.yaml"), "w") as fh:
             fh.write("program: %s\n%s" % (program, config_text))
         out = self.cli("sweep", "sweep.yaml", "--dir", self.store, "--project", "integration")
@@ -99,6 +101,19 @@ parameters:
             self.assertIn("trainer/global_step", rows[0])
             self.assertIn("train_loss", run.summary)
         self.assertIsNotNone(result.best_run())
+
+    def test_wandb_logger_joins_the_run_the_script_started(self):
+        result, out = self.sweep("lightning_init_first.py", """
+method: random
+metric: {name: val_loss, goal: minimize}
+parameters:
+  lr: {values: [0.05]}
+  hidden: {values: [3]}
+""", 1)
+        self.assert_logged(result, "val_loss", ["lr", "hidden"], out, 1)
+        run = result.runs[0]
+        self.assertEqual((run.config["lr"], run.config["hidden"]), (0.05, 3))
+        self.assertEqual(len([row for row in run.history if "val_loss" in row]), 2)  # epochs from the script's defaults
 
     def test_hyperband_stops_a_run_that_falls_behind(self):
         # Grid order runs lr=0.1 first (it learns and finishes), then lr=0 (it cannot learn): after its
