@@ -461,11 +461,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise
         print("error: %s" % exc, file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if args.debug:
             raise
-        print("minisweep: interrupted", file=sys.stderr)
-        return 130
+        signum = getattr(exc, "signum", None)  # runner.Terminated: SIGTERM or SIGHUP
+        try:
+            print("minisweep: %s" % (exc if signum else "interrupted"), file=sys.stderr)
+        except OSError:  # a closed terminal (SIGHUP)
+            pass
+        return 128 + signum if signum else 130
 
 
 if __name__ == "__main__":  # pragma: no cover

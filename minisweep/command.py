@@ -45,8 +45,11 @@ keeps draining when the terminal goes away (``minisweep agent ID | head -1``)
 or cannot encode a character, and a store error while recording fails the run
 with its reason once the child ends.  The exit status decides
 ``finished`` (0) or ``failed``.  The child gets its own process group; a stop
-(hyperband, ``--stop``/``--cancel``, Ctrl-C) sends SIGTERM to the group, then
-SIGKILL after a grace period.
+(hyperband, ``--stop``/``--cancel``, Ctrl-C, SIGTERM or SIGHUP to the agent)
+sends SIGTERM to the group, then SIGKILL after a grace period.  When the
+child exits, whatever it left running in its group (a background process, a
+data loader) is killed too, so nothing of one run outlives it; so is the
+child itself if the agent's own loop fails.
 """
 
 from __future__ import annotations
@@ -148,6 +151,24 @@ def parse_metric_line(line: str, pattern: Any = METRIC_PATTERN) -> Optional[Dict
     except ValueError:
         value = float(text)
     return {m.group("name"): value}
+
+
+def _exited(proc: Any) -> bool:
+    """Whether the child has exited, without reaping it where POSIX allows (``waitid`` with ``WNOWAIT``).
+
+    An exited but unreaped child keeps its process id, and with it its process
+    group's id, reserved: killing the group afterwards can only reach the
+    program's own leftovers, never a newcomer that was given a recycled id.
+    """
+    waitid = getattr(os, "waitid", None)
+    if waitid is None or proc.returncode is not None:
+        return proc.poll() is not None
+    try:
+        return waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # reaped already (by proc.poll elsewhere)
+        return True
+    except OSError:
+        return proc.poll() is not None
 
 
 class ChildFailed(Exception):
@@ -259,24 +280,27 @@ class CommandFunction:
             reader.start()
             stop_sent: Optional[float] = None
             killed = False
-            while True:
-                try:
-                    proc.wait(self.poll)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                sources.poll()
-                if active.should_stop:
-                    now = time.monotonic()
-                    if stop_sent is None:
-                        stop_sent = now
-                        self._signal(proc, signal.SIGTERM if posix else None)
-                    elif not killed and now - stop_sent >= self.kill_delay:
-                        killed = True
-                        self._signal(proc, signal.SIGKILL if posix else None)
-            reader.join(5)
-            if posix and stop_sent is not None:  # the group may hold grandchildren: make sure they go too
-                self._signal(proc, signal.SIGKILL)
+            try:
+                while not _exited(proc):
+                    time.sleep(self.poll)
+                    sources.poll()
+                    if active.should_stop:
+                        now = time.monotonic()
+                        if stop_sent is None:
+                            stop_sent = now
+                            self._signal(proc, signal.SIGTERM if posix else None)
+                        elif not killed and now - stop_sent >= self.kill_delay:
+                            killed = True
+                            self._signal(proc, signal.SIGKILL if posix else None)
+            except BaseException:  # an error here (or the agent told to go) must not leave the program running
+                self._stop(proc, posix)
+                raise
+            finally:
+                # The program has exited (or been stopped): what it left in its process group goes with it,
+                # before its output can be mistaken for anyone else's; then it is reaped.
+                self._signal(proc, signal.SIGKILL if posix else None)
+                proc.wait()
+                reader.join(5)
         sources.poll()
         if relay.failure is not None:  # the output could not be recorded: the run did not report what it said
             raise ChildFailed("%s; the program exited with status %s" % (relay.failure, proc.returncode))
@@ -288,13 +312,25 @@ class CommandFunction:
 
     @staticmethod
     def _signal(proc: Any, sig: Any) -> None:
+        """Send ``sig`` to the child's process group (``None``: terminate the child; Windows)."""
         try:
             if sig is None:
-                proc.terminate()
+                if proc.returncode is None:
+                    proc.terminate()
             else:
                 os.killpg(proc.pid, sig)
         except (OSError, ProcessLookupError):
             pass
+
+    def _stop(self, proc: Any, posix: bool) -> None:
+        """SIGTERM to the child's group, and up to ``kill_delay`` seconds for the child to exit."""
+        import signal
+        import time
+
+        self._signal(proc, signal.SIGTERM if posix else None)
+        deadline = time.monotonic() + self.kill_delay
+        while not _exited(proc) and time.monotonic() < deadline:
+            time.sleep(min(self.poll, 0.05))
 
     def reader(self) -> Any:
         """A fresh :class:`~.outputmetrics.MetricReader` for one run's output."""

@@ -34,7 +34,7 @@ from .command import ChildFailed
 from .errors import MinisweepError, StateError, StoreError
 from .session import ActiveRun, RunStopped, bind, unbind
 
-__all__ = ["agent", "AgentError", "DEFAULT_LEASE_SECONDS"]
+__all__ = ["agent", "AgentError", "Terminated", "DEFAULT_LEASE_SECONDS"]
 
 DEFAULT_LEASE_SECONDS = 60.0
 
@@ -44,6 +44,64 @@ FINISH_RETRY_DELAYS = (0.1, 0.5, 2.0, 5.0)
 
 class AgentError(MinisweepError, RuntimeError):
     """The agent gave up (its first runs all failed, or it was asked for something it cannot do)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The command-line agent was told to go by a signal (SIGTERM: ``kill``, ``timeout``, a batch
+    system's pre-emption; SIGHUP: its terminal closed).
+
+    A :class:`KeyboardInterrupt`, so it takes Ctrl-C's path: the running runs
+    are recorded ``killed`` and their programs stopped before the agent exits.
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        try:
+            self.name = signal.Signals(signum).name
+        except ValueError:
+            self.name = "signal %d" % signum
+        super().__init__("the agent received %s" % self.name)
+
+
+class _Signals:
+    """While the command-line agent runs: SIGTERM and SIGHUP raise :class:`Terminated` (once).
+
+    Its programs run in process groups of their own, out of reach of the
+    signals that end the agent, so without this a ``kill`` or a closed
+    terminal leaves them running under PID 1.  Handlers can only be set from
+    the main thread; elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.saved: Dict[int, Any] = {}
+        self.fired = False
+
+    def __enter__(self) -> "_Signals":
+        import signal
+
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                try:
+                    self.saved[signum] = signal.signal(signum, self._handle)
+                except (ValueError, OSError):  # pragma: no cover - not the main interpreter
+                    pass
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if not self.fired:  # a second signal while the runs are being stopped must not cut that short
+            self.fired = True
+            raise Terminated(signum)
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
 
 
 def first_runs_failed(outcomes: List[str], n: int) -> bool:
@@ -95,6 +153,7 @@ class _Execution:
         self.recorded = False
         self.lock = threading.Lock()
         self.iterations = 0
+        self.killed_because: Optional[str] = None  # set when the agent is interrupted (Ctrl-C, SIGTERM)
         # set when the run's thread is done; waited on instead of Thread.join, which a Ctrl-C
         # arriving mid-join can leave claiming a live thread has stopped (CPython gh-90882)
         self.done = threading.Event()
@@ -138,12 +197,15 @@ class _Agent:
     # -- output ------------------------------------------------------------------------------
     def say(self, text: str, always: bool = False) -> None:
         """Tell the user (``always``: even a quiet agent, as it shows tracebacks of failed runs)."""
-        if self.progress is not None:
-            self.progress.message(text)
-        elif self.out is not None:
-            print("minisweep: " + text, file=self.out)
-        elif always:
-            print("minisweep: " + text, file=sys.stderr)
+        try:
+            if self.progress is not None:
+                self.progress.message(text)
+            elif self.out is not None:
+                print("minisweep: " + text, file=self.out)
+            elif always:
+                print("minisweep: " + text, file=sys.stderr)
+        except OSError:  # the terminal is gone (SIGHUP): the agent's work goes on regardless
+            pass
 
     # -- the loop ----------------------------------------------------------------------------
     def propose(self, runs: List[Any], index: int) -> Optional[Dict[str, Any]]:
@@ -227,8 +289,8 @@ class _Agent:
             if (exhausted or (launched and can_end)) and not self._gave_up() and self.store.state() == "running":
                 if self._nothing_left() and self.store.state() == "running":
                     self.store.set_state("finished")
-        except KeyboardInterrupt:
-            self._interrupted()
+        except KeyboardInterrupt as exc:
+            self._interrupted(exc)
             raise
         finally:
             self.done.set()
@@ -299,18 +361,22 @@ class _Agent:
             sys.stderr.write("minisweep: run %s failed:\n%s" % (e.run.id, error))
         finally:
             unbind()
+        if e.killed_because is not None:  # the agent was interrupted: however the run ended, it was killed
+            state, error = "killed", e.killed_because
         try:
             self._record(e, state, error, self.clock() - started)
         finally:
             e.done.set()
 
     def _log_result(self, active: ActiveRun, result: Any) -> None:
-        """Log what the function returned: a dict as a row, a number (even NaN) as the metric; else nothing."""
+        """Log what the function returned: a dict as a row, a real number (even NaN) as the metric; else nothing."""
+        from .runs import real_number
+
         if isinstance(result, dict):
             active.log(result)
-        elif isinstance(result, (int, float)) and not isinstance(result, bool):
+        elif real_number(result) is not None:  # any real number: numpy scalars, Decimal, Fraction
             name = self.cfg.metric.name if self.cfg.metric is not None else "value"
-            active.log({name: result})
+            active.log({name: real_number(result)})
 
     def _record(self, e: _Execution, state: str, error: Optional[str], wall: float) -> None:
         with e.lock:
@@ -374,9 +440,9 @@ class _Agent:
             self.progress.logged(e, row)
         metric = self.cfg.metric
         if self.bands and metric is not None and metric.name in row:
-            from .runs import is_number
+            from .runs import is_number, real_number
 
-            if is_number(row[metric.name]):
+            if is_number(real_number(row[metric.name])):
                 e.iterations += 1
                 if e.iterations in self.bands:
                     self._judge([e])
@@ -413,18 +479,34 @@ class _Agent:
             except MinisweepError as exc:  # keep heart-beating through a transient store error
                 self.say("heartbeat: %s" % exc)
 
-    def _interrupted(self) -> None:
+    def _interrupted(self, why: Optional[BaseException] = None) -> None:
+        """Ctrl-C, SIGTERM or SIGHUP: stop every run in flight and record it ``killed``.
+
+        In command mode (``interrupt_grace`` > 0) each program is stopped first
+        (SIGTERM, then SIGKILL after ``kill_delay``) and its run thread records
+        the run once the program is gone, so nothing it prints meanwhile lands
+        on a run that is over; whatever is still unrecorded after the grace
+        period is recorded here.  A function cannot be interrupted, so its runs
+        are recorded at once.
+        """
         with self.lock:
             executions = list(self.active.values())
+        terminated = isinstance(why, Terminated)
+        reason = str(why) if terminated else "interrupted by the user (Ctrl-C)"
         for e in executions:
-            e.active.request_stop("interrupted")
-            self._record(e, "killed", "interrupted by the user (Ctrl-C)", 0.0)
+            e.killed_because = reason
+            e.active.request_stop(reason if terminated else "interrupted")
+        if self.interrupt_grace > 0 and executions:  # give the programs time to go (SIGTERM, then SIGKILL)
+            deadline = time.monotonic() + self.interrupt_grace
+            try:
+                for e in executions:
+                    e.done.wait(max(0.0, deadline - time.monotonic()))
+            except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, but still record the runs
+                pass
+        for e in executions:
+            self._record(e, "killed", reason, 0.0)
         if executions:
             self.say("interrupted: marked %s killed" % ", ".join(e.run.id for e in executions))
-        if self.interrupt_grace > 0:  # give child processes time to go (SIGTERM, then SIGKILL)
-            deadline = time.monotonic() + self.interrupt_grace
-            for e in executions:
-                e.done.wait(max(0.0, deadline - time.monotonic()))
 
 
 def _short(config: Dict[str, Any], limit: int = 100) -> str:
@@ -526,7 +608,11 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
     if display is not None:
         display.metric = runner.cfg.metric
     try:
-        started = runner.run()
+        if grace:  # command mode: the programs must not outlive the agent
+            with _Signals():
+                started = runner.run()
+        else:
+            started = runner.run()
     finally:
         if display is not None:
             display.close()

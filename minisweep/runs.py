@@ -19,7 +19,8 @@ its lease lapsed), ``killed`` (stopped by the user, Ctrl-C), and minisweep's
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional
+import operator
+from typing import Any, Dict, List, Optional, Union
 
 __all__ = ["Run", "STATES", "TERMINAL_STATES", "ACTIVE_STATES"]
 
@@ -53,6 +54,40 @@ def copy_config(value: Any) -> Any:
     if isinstance(value, set):
         return set(value)
     return value
+
+
+def real_number(value: Any) -> Optional[Union[int, float]]:
+    """``value`` as a plain int or float if it is a real number of any type, else ``None``.
+
+    NumPy scalars (``float32``, ``int64``), ``Decimal``, ``Fraction`` and any
+    type with ``__index__`` (an integer) or ``__float__`` count, so a metric a
+    function returns or logs is never silently dropped because of its type.
+    Booleans, strings and complex numbers do not count.
+
+    >>> import decimal, fractions
+    >>> real_number(decimal.Decimal("0.5")), real_number(fractions.Fraction(1, 4)), real_number(True)
+    (0.5, 0.25, None)
+    """
+    if value is None or isinstance(value, (bool, str, bytes, complex)):
+        return None
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    kind = type(value)
+    if getattr(kind, "dtype", None) is not None and "bool" in str(getattr(value, "dtype", "")):
+        return None  # numpy.bool_ has __float__, but a flag is no metric
+    if hasattr(kind, "__index__"):
+        try:
+            return operator.index(value)
+        except Exception:  # __index__ may refuse (a float-valued array)
+            pass
+    if hasattr(kind, "__float__"):
+        try:
+            return float(value)
+        except Exception:  # complex-like types refuse
+            return None
+    return None
 
 
 def is_number(value: Any) -> bool:

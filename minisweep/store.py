@@ -126,7 +126,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .errors import InvalidIdError, RunNotFound, StateError, StoreError, SweepNotFound
 from .lock import LeaseLock
-from .runs import ACTIVE_STATES, TERMINAL_STATES, Run
+from .runs import ACTIVE_STATES, TERMINAL_STATES, Run, real_number
 
 __all__ = [
     "SweepStore",
@@ -250,6 +250,9 @@ def _enc(v: Any, depth: int) -> Any:
                 continue
             if plain is not v and (plain is None or isinstance(plain, (bool, int, float, str, list, tuple, dict))):
                 return _enc(plain, depth + 1)
+    number = real_number(v)  # Decimal, Fraction, a scalar type with __float__ or __index__
+    if number is not None:
+        return _enc(number, depth + 1)
     return {"__repr__": _safe_repr(v)}
 
 

@@ -778,8 +778,11 @@ class _Checker:
                         elif abs(sum(nums) - 1.0) > 1e-6:
                             self.error(path + ("probabilities",), "probabilities sum to %r, not 1" % sum(nums))
                         v["probabilities"] = nums
+            if isinstance(values, list):
+                for i, value in enumerate(values):
+                    self._passable(path + ("values", i), value)
         elif dist == "constant":
-            pass
+            self._passable(path + ("value",), v["value"])
         elif dist == "int_uniform":
             lo = self.number(path + ("min",), v["min"], integer=True)
             hi = self.number(path + ("max",), v["max"], integer=True)
@@ -822,6 +825,34 @@ class _Checker:
         if len(self.problems) > before:
             return None
         return Param(path[1::2], dist, **v)
+
+    def _passable(self, path: tuple, value: Any, depth: int = 0) -> None:
+        """Report a parameter value no run could be handed: one JSON cannot carry.
+
+        A run receives its config as JSON (a program's ``--k=v`` flags, its
+        ``MINISWEEP_RUN_CONFIG``), and W&B sends every sweep config through
+        ``json.dumps`` (``upsert_sweep`` in wandb/wandb
+        ``wandb/sdk/internal/internal_api.py``), so it refuses these too, with a
+        traceback.  The usual culprit is an unquoted YAML date (``2020-01-01``
+        is a date in YAML 1.1, as PyYAML reads it): quoting makes it a string.
+        """
+        import datetime
+
+        if value is None or isinstance(value, (str, bool, int, float)) or depth > 100:
+            return
+        if isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                self._passable(path + (i,), item, depth + 1)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._passable(path + (key,), item, depth + 1)
+        elif isinstance(value, (datetime.date, datetime.time)):
+            text = value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
+            self.error(path, "%s is a YAML date, which a run cannot be handed (its config travels as JSON); "
+                       "quote it to pass the text: '%s'" % (text, text))
+        else:
+            self.error(path, "a %s cannot be handed to a run (its config travels as JSON); use a string, "
+                       "a number, true/false, null, a list or a mapping" % type(value).__name__)
 
     def _deprecated(self, path: tuple, p: Param) -> None:
         instead = DEPRECATED[p.distribution]

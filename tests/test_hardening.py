@@ -4,10 +4,16 @@ Every test here failed on the code before its fix.
 """
 
 import contextlib
+import decimal
 import errno
+import fractions
 import io
 import os
+import signal
+import subprocess
+import sys
 import tempfile
+import textwrap
 import threading
 import time
 import unittest
@@ -15,9 +21,13 @@ import unittest
 import minisweep
 from minisweep import next_config, parse_config
 from minisweep.runs import Run
-from minisweep.errors import StoreError
+from minisweep.errors import ConfigError, StoreError
 from minisweep.session import ActiveRun
 from minisweep.store import SweepStore
+from tests.test_agent import env_with
+from tests.test_cli import SLEEPER, alive
+
+POSIX = os.name == "posix"
 
 
 class TempDirTest(unittest.TestCase):
@@ -299,6 +309,241 @@ class ClockSkewTest(TwoAgents):
         self.assertEqual(second.config, {"x": 2})
         self.assertEqual(seen, [["running"]])
         self.assertIsNone(here.claim("b", propose, lease_seconds=10))
+
+
+
+# ---------------------------------------------------------------- 13. values the agent cannot pass on
+
+
+class FakeFloat32:
+    """What the agent sees of numpy.float32 (numpy is not installed in the suite): a real number with
+    ``item()``, ``__float__`` and a ``dtype``, but not a float."""
+
+    dtype = "float32"
+
+    def __init__(self, value):
+        self._value = float(value)
+
+    def __float__(self):
+        return self._value
+
+    def item(self):
+        return self._value
+
+    def __repr__(self):
+        return "np.float32(%r)" % self._value
+
+
+class FakeInt64:
+    """numpy.int64's interface: ``__index__`` and ``__int__`` (registered as numbers.Integral by numpy)."""
+
+    dtype = "int64"
+
+    def __init__(self, value):
+        self._value = int(value)
+
+    def __index__(self):
+        return self._value
+
+    __int__ = __index__
+
+    def __float__(self):
+        return float(self._value)
+
+    def __repr__(self):
+        return "np.int64(%d)" % self._value
+
+
+class BareReal:
+    """A real number with nothing but ``__float__`` (no ``item()``), like a user's own scalar type."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def __float__(self):
+        return float(self._value)
+
+
+class ValuesTest(TempDirTest):
+    def test_yaml_dates_are_refused_with_the_key_path_and_line(self):
+        text = "method: grid\nparameters:\n  day:\n    values: [2020-01-02, '2020-01-03']\n  when: {value: 2021-05-05 10:00:00}\n"
+        with self.assertRaises(ConfigError) as caught:
+            parse_config(text)
+        problems = caught.exception.problems
+        self.assertEqual([(p.key_path, p.line) for p in problems],
+                         [("parameters.day.values.0", 4), ("parameters.when.value", 5)])
+        self.assertIn("quote it", str(problems[0]))
+        self.assertIn("'2020-01-02'", str(problems[0]))
+        # quoted, it is a string every run can receive
+        self.assertEqual(parse_config(text.replace("[2020-01-02", "['2020-01-02'").replace(
+            "2021-05-05 10:00:00", "'2021-05-05 10:00:00'")).params[0].values, ["2020-01-02", "2020-01-03"])
+
+    def test_values_json_cannot_carry_are_refused_in_dicts_too(self):
+        import datetime
+
+        for value in (datetime.date(2020, 1, 1), {"a": [datetime.datetime(2020, 1, 1)]}, {1, 2}, object()):
+            with self.subTest(value=value), self.assertRaises(ConfigError):
+                parse_config({"method": "grid", "parameters": {"x": {"values": [1, value]}}})
+        # tuples, nested lists and dicts are JSON arrays and objects: accepted
+        parse_config({"method": "grid", "parameters": {"x": {"values": [(2, 3), [1, [2]], {"k": None}]}}})
+
+    def test_real_numbers_of_any_type_are_logged_and_ranked(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"},
+                          "parameters": {"x": {"values": [0, 1, 2, 3, 4]}}})
+        results = {0: FakeFloat32(0.5), 1: decimal.Decimal("0.125"), 2: fractions.Fraction(1, 16),
+                   3: FakeInt64(3), 4: BareReal(0.25)}
+        self.assertEqual(self.agent(sid, lambda c: results[c.x]), 5)
+        result = self.load(sid)
+        losses = [r.summary.get("loss") for r in result.runs]
+        self.assertEqual(losses, [0.5, 0.125, 0.0625, 3, 0.25])
+        self.assertIs(type(losses[3]), int)
+        self.assertEqual(result.best_run().config, {"x": 2})
+
+    def test_logged_rows_keep_real_numbers_as_numbers(self):
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"values": [1, 2]}}})
+
+        def train():
+            minisweep.init()
+            x = minisweep.config.x
+            minisweep.log({"loss": decimal.Decimal(x) / 4, "epoch": FakeInt64(1), "acc": FakeFloat32(0.5)})
+
+        self.agent(sid, train)
+        result = self.load(sid)
+        self.assertEqual([r.history for r in result.runs],
+                         [[{"loss": 0.25, "epoch": 1, "acc": 0.5}], [{"loss": 0.5, "epoch": 1, "acc": 0.5}]])
+        self.assertEqual(result.best_run().config, {"x": 1})
+
+
+
+# ------------------------------------------------------------------------- 5. processes left behind
+
+
+# A program that starts a grandchild in its own process group, which outlives it by a while and
+# then prints a metric line and notes that it is still alive.
+LEAVES_A_GRANDCHILD = textwrap.dedent("""\
+    import os, subprocess, sys
+    late = os.path.join(os.environ["OUT_DIR"], "late")
+    grandchild = subprocess.Popen([sys.executable, "-c",
+        "import sys, time; time.sleep(1.5); print('loss=99', flush=True); open(sys.argv[1], 'a').write('alive')",
+        late])
+    with open(os.path.join(os.environ["OUT_DIR"], "grandchildren"), "a") as fh:
+        fh.write("%d\\n" % grandchild.pid)
+    print("loss=1", flush=True)
+    """)
+
+
+@unittest.skipUnless(POSIX, "process groups and signals")
+class ProcessLifecycleTest(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.store = os.path.join(self.dir, "store")
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as fh:
+            fh.write(text)
+        return path
+
+    def make_sweep(self, program, values):
+        return minisweep.sweep({"program": program, "method": "grid", "metric": {"name": "loss"},
+                                "parameters": {"x": {"values": values}}}, project="p", dir=self.store)
+
+    def start_agent(self, sweep_id, *extra, **env):
+        return subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sweep_id, "--dir", self.store]
+                                + list(extra), cwd=self.dir, env=env_with(**env), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, universal_newlines=True)
+
+    def wait_for_pid(self, path):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if os.path.exists(path):
+                with open(path) as fh:
+                    text = fh.read().strip()
+                if text:
+                    return int(text.splitlines()[0])
+            time.sleep(0.05)
+        self.fail("the child never started")
+
+    def wait_gone(self, pid, seconds=10):
+        deadline = time.time() + seconds
+        while alive(pid) and time.time() < deadline:
+            time.sleep(0.05)
+        return not alive(pid)
+
+    def test_sigterm_and_sighup_stop_the_program_and_record_the_run(self):
+        self.write("train.py", SLEEPER)
+        for sig, code in ((signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGHUP, 128 + signal.SIGHUP)):
+            with self.subTest(signal=sig.name):
+                pids = os.path.join(self.dir, "pids-%s" % sig.name)
+                sid = self.make_sweep("train.py", [1, 2])
+                agent = self.start_agent(sid, "--kill-delay", "1", PID_OUT=pids)
+                pid = self.wait_for_pid(pids)
+                agent.send_signal(sig)
+                try:
+                    stdout, stderr = agent.communicate(timeout=60)
+                finally:
+                    if not self.wait_gone(pid, 0):
+                        os.kill(pid, signal.SIGKILL)  # leave nothing behind, even when the test fails
+                self.assertEqual(agent.returncode, code, stderr)
+                self.assertNotIn("Traceback", stderr)
+                self.assertIn("received %s" % sig.name, stderr)
+                self.assertTrue(self.wait_gone(pid, 5), "the program outlived the agent's %s" % sig.name)
+                (run,) = minisweep.load(sid, dir=self.store).runs
+                self.assertEqual(run.state, "killed")
+                self.assertIn(sig.name, run.info["error"])
+
+    def test_a_program_that_exits_takes_its_leftovers_with_it(self):
+        self.write("train.py", LEAVES_A_GRANDCHILD)
+        sid = self.make_sweep("train.py", [1, 2])
+        out = subprocess.run([sys.executable, "-m", "minisweep", "agent", sid, "--dir", self.store], cwd=self.dir,
+                             env=env_with(OUT_DIR=self.dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             universal_newlines=True, timeout=120)
+        with open(os.path.join(self.dir, "grandchildren")) as fh:
+            grandchildren = [int(line) for line in fh.read().split()]
+        try:
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(len(grandchildren), 2)
+            for pid in grandchildren:
+                self.assertTrue(self.wait_gone(pid, 5), "a grandchild outlived its run")
+            time.sleep(2.0)  # past the moment a surviving grandchild would have spoken
+            self.assertFalse(os.path.exists(os.path.join(self.dir, "late")))
+            runs = minisweep.load(sid, dir=self.store).runs
+            self.assertEqual([(r.state, r.history) for r in runs], [("finished", [{"loss": 1}])] * 2)
+        finally:
+            for pid in grandchildren:
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+
+    def test_an_error_in_the_agents_loop_stops_the_program(self):
+        from minisweep import command
+
+        program = self.write("train.py", SLEEPER)
+        pids = os.path.join(self.dir, "pids")
+        sid = self.make_sweep(program, [1])
+        real = command._Sources.poll
+
+        def deeply_nested_row(sources):  # what json.loads does with a row nested 100,000 deep
+            if os.path.exists(pids):  # once the program is surely running
+                raise RecursionError("maximum recursion depth exceeded while decoding a JSON array")
+            real(sources)
+
+        command._Sources.poll = deeply_nested_row  # the polling loop's look at the rows the program logged
+        os.environ["PID_OUT"] = pids
+        try:
+            with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+                minisweep.agent(sid, dir=self.store, quiet=True, kill_delay=1.0)
+        finally:
+            command._Sources.poll = real
+            del os.environ["PID_OUT"]
+        pid = self.wait_for_pid(pids)
+        try:
+            self.assertTrue(self.wait_gone(pid, 5), "the program outlived the error")
+        finally:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        (run,) = minisweep.load(sid, dir=self.store).runs
+        self.assertEqual(run.state, "failed")
+        self.assertIn("RecursionError", run.info["error"])
 
 
 if __name__ == "__main__":
