@@ -33,9 +33,14 @@ written, except ``${envvar:...}``.
 >>> expand_command(["${program}", "${args_no_boolean_flags}"], program="t.py", config={"a": True, "b": False, "c": 1})
 ['t.py', '--a', '--c=1']
 
-The child reports metrics either by calling ``minisweep.init()`` /
-``minisweep.log()`` itself (the agent hands it the run through environment
-variables, so the same script also runs standalone), or — in any language —
+The child reports metrics either through the W&B API — ``import wandb``
+gets minisweep's stand-in (:mod:`minisweep.wandb`) from a shim directory the
+agent puts first on the child's ``PYTHONPATH``, and W&B's agent variables
+(``WANDB_SWEEP_ID``, ``WANDB_RUN_ID``, ``WANDB_SWEEP_PARAM_PATH``, ...) are set —
+or with ``minisweep.init()`` / ``minisweep.log()`` (the agent hands it the run
+through environment variables, so the same script also runs standalone); its
+rows, summary, config changes, name, tags and ``finish(exit_code)`` come back
+through the run's channel file (:mod:`minisweep.session`).  Or — in any language —
 by printing its metrics in any of the layouts :mod:`.outputmetrics` reads
 (``loss=0.23``, Keras' progress bar, a dict, a table, ...), for the names the
 sweep declares.  A name the child reports through ``log()`` is not also taken
@@ -62,7 +67,7 @@ import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 __all__ = ["DEFAULT_COMMAND", "expand_command", "macro_values", "parse_metric_line", "METRIC_PATTERN",
-           "ENV_RUN", "ENV_CONFIG", "ENV_LOG"]
+           "ENV_RUN", "ENV_CONFIG", "ENV_LOG", "ENV_RUN_DIR", "wandb_param_yaml"]
 
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
 
@@ -72,6 +77,61 @@ ENV_CONFIG = "MINISWEEP_RUN_CONFIG"      # the config as JSON
 ENV_LOG = "MINISWEEP_RUN_LOG"            # a file the child appends its logged rows to (JSON lines)
 ENV_SWEEP = "MINISWEEP_SWEEP_ID"
 ENV_PROJECT = "MINISWEEP_PROJECT"
+ENV_RUN_DIR = "MINISWEEP_RUN_DIR"        # the run's own directory: TensorBoard event files written here are read
+
+
+def wandb_param_yaml(config: Dict[str, Any]) -> str:
+    """A run's config in the format of W&B's ``WANDB_SWEEP_PARAM_PATH`` file.
+
+    W&B's agent writes ``wandb_version: 1`` and then, for each parameter,
+    ``name:`` with a nested ``value:``.  Keys and values are written as JSON,
+    which YAML reads as the same scalars; floats always carry a ``.`` (and
+    ``.inf``/``.nan``), because YAML 1.1 readers such as PyYAML read ``1e-05``
+    as a string.
+
+    >>> print(wandb_param_yaml({"lr": 1e-05, "layers": [64, 32], "opt": "adam"}), end="")
+    wandb_version: 1
+    <BLANKLINE>
+    "lr":
+      value: 1.0e-05
+    "layers":
+      value: [64, 32]
+    "opt":
+      value: "adam"
+    """
+    lines = ["wandb_version: 1"]
+    if config:
+        lines.append("")
+    for key, value in config.items():
+        lines.append("%s:" % json.dumps(str(key)))
+        lines.append("  value: %s" % _yaml_value(value))
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_value(value: Any) -> str:
+    import math
+
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        if e and exponent[:1] not in "+-":
+            exponent = "+" + exponent
+        return mantissa + (e + exponent if e else "")
+    if isinstance(value, (int, str)):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join("%s: %s" % (json.dumps(str(k)), _yaml_value(v)) for k, v in value.items()) + "}"
+    return json.dumps(str(value))
 
 #: ``name=value`` or ``name: value`` alone on a line, value a number (the default metric pattern).
 METRIC_PATTERN = r"^\s*(?P<name>[A-Za-z_][\w./-]*)\s*[:=]\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*$"
@@ -204,14 +264,21 @@ class CommandFunction:
             built-in output layouts; checked here (:func:`~.outputmetrics.check_pattern`).
         metrics: the names read from the output (the sweep's metric and ``--metrics``).
         every_metric: read every numeric name instead (``--all-metrics``).
+        tensorboard: more directories whose TensorBoard event files are the run's (``--tensorboard``);
+            ``{run_id}`` in one is the run's id; without it, only files that appear during the run count.
+            The run's own directory (``$MINISWEEP_RUN_DIR``) is always watched.
+        entity: the sweep's entity, handed to the child as ``WANDB_ENTITY``.
+        wandb_shim: serve ``import wandb`` in the child from :mod:`minisweep.wandb`
+            (see :mod:`minisweep.wandb._install`).
         kill_delay: seconds between SIGTERM and SIGKILL when a run is stopped.
         poll: seconds between looks at the child.
     """
 
     def __init__(self, sweep_path: str, command: Optional[Sequence[Any]], program: Optional[str], *,
                  sweep_id: str, project: str, echo: Any = None, metric_pattern: Optional[str] = None,
-                 metrics: Sequence[str] = (), every_metric: bool = False,
-                 kill_delay: float = 5.0, poll: float = 0.05) -> None:
+                 metrics: Sequence[str] = (), every_metric: bool = False, tensorboard: Sequence[str] = (),
+                 kill_delay: float = 5.0, poll: float = 0.05, entity: Optional[str] = None,
+                 wandb_shim: bool = True) -> None:
         from .outputmetrics import check_pattern
 
         self.sweep_path = sweep_path
@@ -223,9 +290,13 @@ class CommandFunction:
         self.pattern = check_pattern(metric_pattern) if metric_pattern else None
         self.metrics = [str(m) for m in metrics]
         self.every_metric = bool(every_metric)
+        self.tensorboard = [str(d) for d in tensorboard]
         self.kill_delay = kill_delay
         self.poll = poll
         self._echo_lock = threading.Lock()
+        self.entity = entity
+        self.wandb_shim = wandb_shim
+        self._shim: Optional[str] = None
 
     def check(self) -> None:
         """Refuse a command that cannot start (no program where one is needed, a missing script)."""
@@ -263,8 +334,11 @@ class CommandFunction:
         argv = expand_command(self.command, program=self.program, config=config, json_file=json_file)
         env = dict(os.environ)
         env.update({ENV_RUN: active.id, ENV_CONFIG: json.dumps(config), ENV_LOG: rows_path,
-                    ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, "PYTHONUNBUFFERED": "1"})
+                    ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, ENV_RUN_DIR: os.path.abspath(files),
+                    "PYTHONUNBUFFERED": "1"})
+        env.update(self.wandb_environment(active.id, config, files))
         posix = os.name == "posix"
+        watchers = self.watchers(files, active.id)  # before the start: files already there are not this run's
         with open(log_path, "ab") as log:
             log.write(("$ %s\n" % " ".join(argv)).encode("utf-8"))
             log.flush()
@@ -274,7 +348,7 @@ class CommandFunction:
             except OSError as exc:
                 raise ChildFailed("cannot start %s: %s" % (argv[0] if argv else "the command",
                                                            exc.strerror or exc)) from None
-            sources = _Sources(active, rows_path)
+            sources = _Sources(active, rows_path, watchers)
             relay = _Relay(self, proc, log, sources)
             reader = threading.Thread(target=relay.run, name="minisweep-relay-%s" % active.id, daemon=True)
             reader.start()
@@ -301,7 +375,7 @@ class CommandFunction:
                 self._signal(proc, signal.SIGKILL if posix else None)
                 proc.wait()
                 reader.join(5)
-        sources.poll()
+        sources.poll(final=True)
         if relay.failure is not None:  # the output could not be recorded: the run did not report what it said
             raise ChildFailed("%s; the program exited with status %s" % (relay.failure, proc.returncode))
         if stop_sent is not None:
@@ -309,6 +383,43 @@ class CommandFunction:
         if proc.returncode != 0:
             raise ChildFailed("%s exited with status %s; its last output:\n%s" % (
                 argv[0] if argv else "the command", proc.returncode, _tail_lines(log_path)))
+
+    def wandb_environment(self, run_id: str, config: Dict[str, Any], files: str) -> Dict[str, str]:
+        """What W&B's agent tells a run through the environment, and the ``import wandb`` shim.
+
+        ``WANDB_SWEEP_ID``, ``WANDB_RUN_ID``, ``WANDB_SWEEP_PARAM_PATH`` (the
+        run's config in W&B's file format, ``config-<run id>.yaml`` in the run's
+        folder), ``WANDB_PROJECT``, ``WANDB_ENTITY`` (when the sweep has one),
+        ``WANDB_DIR`` (the agent's working directory unless already set, as W&B
+        does) and ``WANDB_MODE=offline`` (so that nothing is ever sent, even by
+        a real wandb); and the shim directory first on ``PYTHONPATH``.
+        """
+        param_path = os.path.join(files, "config-%s.yaml" % run_id)
+        with open(param_path, "w", encoding="utf-8") as fh:
+            fh.write(wandb_param_yaml(config))
+        env = {"WANDB_SWEEP_ID": self.sweep_id, "WANDB_RUN_ID": run_id, "WANDB_SWEEP_PARAM_PATH": param_path,
+               "WANDB_PROJECT": self.project, "WANDB_MODE": "offline",
+               "WANDB_DIR": os.environ.get("WANDB_DIR") or os.getcwd()}
+        if self.entity:
+            env["WANDB_ENTITY"] = self.entity
+        if self.wandb_shim:
+            shim = self.shim_path()
+            old = os.environ.get("PYTHONPATH")
+            env["PYTHONPATH"] = shim + (os.pathsep + old if old else "")
+        return env
+
+    def shim_path(self) -> str:
+        """The directory that serves ``import wandb`` to children (made once per agent, removed at exit)."""
+        with self._echo_lock:
+            if self._shim is None:
+                import atexit
+                import shutil
+
+                from .wandb._install import shim_directory
+
+                self._shim = shim_directory()
+                atexit.register(shutil.rmtree, self._shim, True)
+            return self._shim
 
     @staticmethod
     def _signal(proc: Any, sig: Any) -> None:
@@ -321,6 +432,14 @@ class CommandFunction:
                 os.killpg(proc.pid, sig)
         except (OSError, ProcessLookupError):
             pass
+
+    def watchers(self, run_dir: str, run_id: str) -> List[Any]:
+        """The :class:`~.tensorboard.Watcher` objects that follow one run's event files."""
+        from .tensorboard import Watcher
+
+        own = [run_dir] + [d.replace("{run_id}", run_id) for d in self.tensorboard if "{run_id}" in d]
+        shared = [d for d in self.tensorboard if "{run_id}" not in d]
+        return [Watcher(own)] + ([Watcher(shared, only_new=True)] if shared else [])
 
     def _stop(self, proc: Any, posix: bool) -> None:
         """SIGTERM to the child's group, and up to ``kill_delay`` seconds for the child to exit."""
@@ -347,16 +466,28 @@ class _Sources:
     counts once).  Thread-safe: the relay thread and the polling loop both call it.
     """
 
-    def __init__(self, active: Any, rows_path: str) -> None:
+    def __init__(self, active: Any, rows_path: str, watchers: Sequence[Any] = ()) -> None:
         self.active = active
         self.rows_path = rows_path
+        self.watchers = list(watchers)
         self.at = 0
         self.logged: set = set()
         self.lock = threading.Lock()
 
-    def poll(self) -> None:
+    def poll(self, final: bool = False) -> None:
+        """Record what the child logged, and the TensorBoard scalars written since the last look
+        (at most once a second, and once more at the end)."""
         with self.lock:
             self._read_rows()
+            for watcher in self.watchers:
+                try:
+                    rows = watcher.poll(force=final)
+                except OSError:  # a directory that vanished while it was walked: look again later
+                    continue
+                for row in rows:
+                    row = {k: v for k, v in row.items() if k not in self.logged}
+                    if any(k != "_step" for k in row):
+                        self.active.record(row)
 
     def printed(self, row: Dict[str, Any]) -> None:
         """Record a row read from the output, without the names the child logs itself."""
@@ -368,6 +499,7 @@ class _Sources:
 
     def _read_rows(self) -> None:
         """Record the complete rows the child appended to its rows file since the last look."""
+        from .session import EVENTS, apply_event
         from .store import decode_value
 
         try:
@@ -388,6 +520,8 @@ class _Sources:
             if isinstance(row, dict):
                 self.logged.update(k for k in row if k != "_step")
                 self.active.record(row)
+            elif isinstance(row, list) and len(row) == 2 and row[0] in EVENTS:
+                apply_event(self.active, row[0], row[1])
 
 
 class _Relay:
