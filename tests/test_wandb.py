@@ -306,6 +306,16 @@ class HarmlessAndRefusedTest(unittest.TestCase):
             with self.assertRaises(minisweep.MinisweepError):
                 wandb.sweep(grid((1,)), project="a/b", dir=tmp)
 
+    def test_a_program_that_lost_its_run_is_told(self):
+        out = run_child("""
+            import minisweep.wandb as wandb
+            run = wandb.init()
+            wandb.log({"x": 1})
+            print(run.id)
+            """, env=env_with(WANDB_SWEEP_ID="abc12345"))
+        self.assertEqual(out.stdout.strip(), "standalone-1", out.stderr)
+        self.assertIn("init() found no run of sweep abc12345 to join", out.stderr)
+
     def test_wandb_agent_module(self):
         from minisweep.wandb import wandb_agent
 
