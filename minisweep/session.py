@@ -827,6 +827,10 @@ class ActiveRun:
     def mark_preempting(self) -> None:
         """Nothing to tell: an offline sweep has no server to warn."""
 
+    def _label(self, **kwargs: Any) -> None:
+        """W&B's private usage telemetry; integrations call it (``run._label(code="transformers_trainer")``
+        in Hugging Face's WandbCallback). Nothing to record offline."""
+
     def log_code(self, *args: Any, **kwargs: Any) -> None:
         """W&B uploads the source code; offline it is where it is."""
         return None

@@ -278,6 +278,7 @@ class HarmlessAndRefusedTest(unittest.TestCase):
             wandb.alert(title="t", text="done", level=wandb.AlertLevel.INFO)
         self.assertIn("alert: t: done", err.getvalue())
         wandb.mark_preempting()
+        self.assertIsNone(run._label(code="transformers_trainer"))  # HF Trainer's WandbCallback.setup calls it
         self.assertEqual(len(wandb.util.generate_id()), 8)
         self.assertNotEqual(wandb.util.generate_id(), wandb.util.generate_id())
         self.assertIsInstance(run, wandb.sdk.wandb_run.Run)
