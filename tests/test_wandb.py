@@ -278,6 +278,7 @@ class HarmlessAndRefusedTest(unittest.TestCase):
             wandb.alert(title="t", text="done", level=wandb.AlertLevel.INFO)
         self.assertIn("alert: t: done", err.getvalue())
         wandb.mark_preempting()
+        self.assertIsNone(run._label(code="transformers_trainer"))  # HF Trainer's WandbCallback.setup calls it
         self.assertEqual(len(wandb.util.generate_id()), 8)
         self.assertNotEqual(wandb.util.generate_id(), wandb.util.generate_id())
         self.assertIsInstance(run, wandb.sdk.wandb_run.Run)
@@ -304,6 +305,16 @@ class HarmlessAndRefusedTest(unittest.TestCase):
             self.assertEqual(len(minisweep.load(sweep_id, project="GCNN RNN with input mlp", dir=tmp).runs), 1)
             with self.assertRaises(minisweep.MinisweepError):
                 wandb.sweep(grid((1,)), project="a/b", dir=tmp)
+
+    def test_a_program_that_lost_its_run_is_told(self):
+        out = run_child("""
+            import minisweep.wandb as wandb
+            run = wandb.init()
+            wandb.log({"x": 1})
+            print(run.id)
+            """, env=env_with(WANDB_SWEEP_ID="abc12345"))
+        self.assertEqual(out.stdout.strip(), "standalone-1", out.stderr)
+        self.assertIn("init() found no run of sweep abc12345 to join", out.stderr)
 
     def test_wandb_agent_module(self):
         from minisweep.wandb import wandb_agent
@@ -403,6 +414,22 @@ class CommandModeTest(SweepTest):
         from minisweep.yamlreader import load as load_yaml
 
         self.assertEqual(load_yaml(env["param_file"]), {"wandb_version": 1, "lr": {"value": 0.1}})
+
+    def test_served_from_a_zipapp(self):
+        from minisweep.bundle import write_zipapp
+
+        app = os.path.join(self.dir, "minisweep.pyz")
+        write_zipapp(app)
+        Path(self.dir, "train.py").write_text(CHILD_SCRIPT)
+        cfg = grid((0.1,), {"name": "loss.min", "goal": "minimize"}, program="train.py")
+        sweep_id = minisweep.sweep(cfg, project="zp", dir=self.dir)
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)  # the agent and its program find minisweep in the one file only
+        out = subprocess.run([sys.executable, app, "agent", sweep_id, "--dir", self.dir], cwd=self.dir, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        (run,) = minisweep.load(sweep_id, dir=self.dir).runs
+        self.assertEqual((run.state, run.summary["loss.min"], run.info["name"]), ("finished", 0.1, "lr=0.1"))
 
     def test_param_file_values_read_back(self):
         from minisweep.command import wandb_param_yaml
