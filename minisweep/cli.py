@@ -178,7 +178,7 @@ def _cmd_agent(args: Any) -> int:
     agent(args.sweep_id, project=args.project, count=args.count, workers=args.workers, dir=args.dir,
           lease_seconds=args.lease_seconds, quiet=args.quiet, verbose=args.verbose,
           kill_delay=args.kill_delay, metric_pattern=args.metric_pattern, progress=True,
-          metrics=_names(args.metrics), all_metrics=args.all_metrics)
+          metrics=_names(args.metrics), all_metrics=args.all_metrics, tensorboard=args.tensorboard)
     return 0  # the agent's summary line says how many runs it started
 
 
@@ -408,6 +408,10 @@ def build_parser() -> Any:
                         "(e.g. acc,val_loss); only declared names are read, so printed configs are not metrics")
     p.add_argument("--all-metrics", action="store_true",
                    help="read every numeric name from the output (name: value, name=value, dict keys, tables)")
+    p.add_argument("--tensorboard", action="append", metavar="DIR",
+                   help="also read TensorBoard scalars from event files under DIR ({run_id} in DIR is the run's id; "
+                        "without it only files that appear during the run count); the run's own directory "
+                        "$MINISWEEP_RUN_DIR is always read")
     p.add_argument("--metric-pattern", help="regular expression with groups 'name' and 'value' that replaces the "
                                             "built-in output layouts (its matches are taken whatever the name)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors (and failed runs' tracebacks)")

@@ -62,7 +62,7 @@ import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 __all__ = ["DEFAULT_COMMAND", "expand_command", "macro_values", "parse_metric_line", "METRIC_PATTERN",
-           "ENV_RUN", "ENV_CONFIG", "ENV_LOG"]
+           "ENV_RUN", "ENV_CONFIG", "ENV_LOG", "ENV_RUN_DIR"]
 
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
 
@@ -72,6 +72,7 @@ ENV_CONFIG = "MINISWEEP_RUN_CONFIG"      # the config as JSON
 ENV_LOG = "MINISWEEP_RUN_LOG"            # a file the child appends its logged rows to (JSON lines)
 ENV_SWEEP = "MINISWEEP_SWEEP_ID"
 ENV_PROJECT = "MINISWEEP_PROJECT"
+ENV_RUN_DIR = "MINISWEEP_RUN_DIR"        # the run's own directory: TensorBoard event files written here are read
 
 #: ``name=value`` or ``name: value`` alone on a line, value a number (the default metric pattern).
 METRIC_PATTERN = r"^\s*(?P<name>[A-Za-z_][\w./-]*)\s*[:=]\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*$"
@@ -204,13 +205,16 @@ class CommandFunction:
             built-in output layouts; checked here (:func:`~.outputmetrics.check_pattern`).
         metrics: the names read from the output (the sweep's metric and ``--metrics``).
         every_metric: read every numeric name instead (``--all-metrics``).
+        tensorboard: more directories whose TensorBoard event files are the run's (``--tensorboard``);
+            ``{run_id}`` in one is the run's id; without it, only files that appear during the run count.
+            The run's own directory (``$MINISWEEP_RUN_DIR``) is always watched.
         kill_delay: seconds between SIGTERM and SIGKILL when a run is stopped.
         poll: seconds between looks at the child.
     """
 
     def __init__(self, sweep_path: str, command: Optional[Sequence[Any]], program: Optional[str], *,
                  sweep_id: str, project: str, echo: Any = None, metric_pattern: Optional[str] = None,
-                 metrics: Sequence[str] = (), every_metric: bool = False,
+                 metrics: Sequence[str] = (), every_metric: bool = False, tensorboard: Sequence[str] = (),
                  kill_delay: float = 5.0, poll: float = 0.05) -> None:
         from .outputmetrics import check_pattern
 
@@ -223,6 +227,7 @@ class CommandFunction:
         self.pattern = check_pattern(metric_pattern) if metric_pattern else None
         self.metrics = [str(m) for m in metrics]
         self.every_metric = bool(every_metric)
+        self.tensorboard = [str(d) for d in tensorboard]
         self.kill_delay = kill_delay
         self.poll = poll
         self._echo_lock = threading.Lock()
@@ -263,8 +268,10 @@ class CommandFunction:
         argv = expand_command(self.command, program=self.program, config=config, json_file=json_file)
         env = dict(os.environ)
         env.update({ENV_RUN: active.id, ENV_CONFIG: json.dumps(config), ENV_LOG: rows_path,
-                    ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, "PYTHONUNBUFFERED": "1"})
+                    ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, ENV_RUN_DIR: os.path.abspath(files),
+                    "PYTHONUNBUFFERED": "1"})
         posix = os.name == "posix"
+        watchers = self.watchers(files, active.id)  # before the start: files already there are not this run's
         with open(log_path, "ab") as log:
             log.write(("$ %s\n" % " ".join(argv)).encode("utf-8"))
             log.flush()
@@ -274,7 +281,7 @@ class CommandFunction:
             except OSError as exc:
                 raise ChildFailed("cannot start %s: %s" % (argv[0] if argv else "the command",
                                                            exc.strerror or exc)) from None
-            sources = _Sources(active, rows_path)
+            sources = _Sources(active, rows_path, watchers)
             relay = _Relay(self, proc, log, sources)
             reader = threading.Thread(target=relay.run, name="minisweep-relay-%s" % active.id, daemon=True)
             reader.start()
@@ -301,7 +308,7 @@ class CommandFunction:
                 self._signal(proc, signal.SIGKILL if posix else None)
                 proc.wait()
                 reader.join(5)
-        sources.poll()
+        sources.poll(final=True)
         if relay.failure is not None:  # the output could not be recorded: the run did not report what it said
             raise ChildFailed("%s; the program exited with status %s" % (relay.failure, proc.returncode))
         if stop_sent is not None:
@@ -321,6 +328,14 @@ class CommandFunction:
                 os.killpg(proc.pid, sig)
         except (OSError, ProcessLookupError):
             pass
+
+    def watchers(self, run_dir: str, run_id: str) -> List[Any]:
+        """The :class:`~.tensorboard.Watcher` objects that follow one run's event files."""
+        from .tensorboard import Watcher
+
+        own = [run_dir] + [d.replace("{run_id}", run_id) for d in self.tensorboard if "{run_id}" in d]
+        shared = [d for d in self.tensorboard if "{run_id}" not in d]
+        return [Watcher(own)] + ([Watcher(shared, only_new=True)] if shared else [])
 
     def _stop(self, proc: Any, posix: bool) -> None:
         """SIGTERM to the child's group, and up to ``kill_delay`` seconds for the child to exit."""
@@ -347,16 +362,28 @@ class _Sources:
     counts once).  Thread-safe: the relay thread and the polling loop both call it.
     """
 
-    def __init__(self, active: Any, rows_path: str) -> None:
+    def __init__(self, active: Any, rows_path: str, watchers: Sequence[Any] = ()) -> None:
         self.active = active
         self.rows_path = rows_path
+        self.watchers = list(watchers)
         self.at = 0
         self.logged: set = set()
         self.lock = threading.Lock()
 
-    def poll(self) -> None:
+    def poll(self, final: bool = False) -> None:
+        """Record what the child logged, and the TensorBoard scalars written since the last look
+        (at most once a second, and once more at the end)."""
         with self.lock:
             self._read_rows()
+            for watcher in self.watchers:
+                try:
+                    rows = watcher.poll(force=final)
+                except OSError:  # a directory that vanished while it was walked: look again later
+                    continue
+                for row in rows:
+                    row = {k: v for k, v in row.items() if k not in self.logged}
+                    if any(k != "_step" for k in row):
+                        self.active.record(row)
 
     def printed(self, row: Dict[str, Any]) -> None:
         """Record a row read from the output, without the names the child logs itself."""

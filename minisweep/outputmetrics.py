@@ -84,9 +84,14 @@ _VALUE = r"(?:(?:tensor|np\.float\d+|np\.int\d+|numpy\.float\d+|float\d*)\(\s*)?
 _END = r"(?![\w.%/:\-])"
 _NAME = r"[A-Za-z_][\w.\-/@]*"
 # name, then ':' or '=' (sep), or only spaces, then a value; never inside a word or after '-' (so --lr=0.1 is no pair)
-_PAIR = re.compile(r"(?<![\w.\-/@'\"])(?P<name>%s)(?:\s*(?P<sep>[:=])\s*|[ \t]+)%s%s" % (_NAME, _VALUE, _END))
+_PAIR_FORM = r"(?<![\w.\-/@'\"])(?P<name>%s)(?:\s*(?P<sep>[:=])\s*|[ \t]+)%s%s"
+_PAIR = re.compile(_PAIR_FORM % (_NAME, _VALUE, _END))
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/@'\"")
+# a quoted key and its number, in a dict or JSON line without nesting
+_QUOTED_FORM = r"""(?P<q>['"])(?P<name>%s)(?P=q)\s*:\s*%s%s"""
+_QUOTED = re.compile(_QUOTED_FORM % (r"[^'\"\\]+", _VALUE, _END))
 # LightGBM: "valid_0's l2: 0.52" (python-package/lightgbm/callback.py, _format_eval_result)
-_LGBM = re.compile(r"(?P<data>[\w.\-]+)'s (?P<metric>[\w.@\-]+): %s%s" % (_VALUE, _END))
+_LGBM = re.compile(r"(?<![\w.\-])(?P<data>[\w.\-]+)'s (?P<metric>[\w.@\-]+): %s%s" % (_VALUE, _END))
 # XGBoost / LightGBM: a line opening with "[3]" and a tab is iteration 3
 _ITERATION = re.compile(r"^\[(\d+)\]\t")
 # Keras: "Epoch 3/10" alone on a line, before the epoch's progress bar
@@ -109,10 +114,10 @@ def parse_number(text: str) -> Any:
     >>> parse_number("3"), parse_number("0.25"), parse_number("-1e-3"), parse_number("Infinity")
     (3, 0.25, -0.001, inf)
     """
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)  # float() reads nan, inf, infinity in any case
+    for ch in ".eEnNiI":
+        if ch in text:
+            return float(text)  # float() reads nan, inf, infinity in any case
+    return int(text)
 
 
 class LineSplitter:
@@ -317,6 +322,13 @@ class MetricReader:
         self.every = bool(every)
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
         self._needles = tuple(sorted({_needle(n) for n in self.names}))
+        self._pairs, self._quoted = _PAIR, _QUOTED
+        if not self.every and self.names:  # look for the declared names themselves: much faster
+            # the names first, so the regex engine can skip ahead to them; what precedes a match is
+            # checked in read_line instead of by a look-behind
+            alternation = "|".join(re.escape(n) for n in sorted(self.names, key=lambda n: (-len(n), n)))
+            self._pairs = re.compile(_PAIR_FORM.split(")", 1)[1] % ("(?:%s)" % alternation, _VALUE, _END))
+            self._quoted = re.compile(_QUOTED_FORM % ("(?:%s)" % alternation, _VALUE, _END))
         self._splitter = LineSplitter(max_line)
         self._epoch: Optional[int] = None
 
@@ -363,13 +375,18 @@ class MetricReader:
         brace = text.find("{")
         head = text if brace < 0 else text[:brace]
         if brace >= 0:
-            for name, value in _dict_pairs(text[brace:]):
+            body = text[brace:]
+            if "{" in body[1:] or "[" in body:  # nested: walk it (keys become a.b)
+                pairs = _dict_pairs(body)
+            else:
+                pairs = [(g.group("name"), g.group("value")) for g in self._quoted.finditer(body)]
+            for name, value in pairs:
                 if self.wants(name) and name not in row:
                     row[name] = parse_number(value)
-        m = _ITERATION.match(head)
+        m = _ITERATION.match(head) if head.startswith("[") else None
         if m:
             step = int(m.group(1))
-            for g in _LGBM.finditer(head):
+            for g in (_LGBM.finditer(head) if "'s " in head else ()):
                 name = "%s_%s" % (g.group("data"), g.group("metric"))
                 if self.wants(name) and name not in row:
                     row[name] = parse_number(g.group("value"))
@@ -379,11 +396,9 @@ class MetricReader:
             if self.wants(name) and name not in row:
                 row[name] = parse_number(table.group("value"))
         else:
-            for g in _PAIR.finditer(head):
-                name = g.group("name")
-                if name in row or not (name in self.names or (self.every and g.group("sep"))):
-                    continue
-                row[name] = parse_number(g.group("value"))
+            for name, value in (self._generic_pairs(head) if self._pairs is _PAIR else self._declared_pairs(head)):
+                if name not in row:
+                    row[name] = parse_number(value)
         if not row:
             return None
         if step is None and self._epoch is not None:
@@ -391,6 +406,25 @@ class MetricReader:
         if step is not None and "_step" not in row:
             row["_step"] = step
         return row
+
+    def _generic_pairs(self, head: str) -> List[Tuple[str, str]]:
+        return [(g.group("name"), g.group("value")) for g in _PAIR.finditer(head)
+                if g.group("name") in self.names or (self.every and g.group("sep"))]
+
+    def _declared_pairs(self, head: str) -> List[Tuple[str, str]]:
+        """The declared names' pairs, found with ``str.find`` (far faster than a regex scan), in line order."""
+        found = []
+        match = self._pairs.match
+        for name in self.names:
+            at = head.find(name)
+            while at >= 0:
+                if not at or head[at - 1] not in _NAME_CHARS:  # not inside val_loss, nor a flag --loss=1
+                    g = match(head, at)
+                    if g is not None and g.group("name") == name:
+                        found.append((at, name, g.group("value")))
+                at = head.find(name, at + len(name))
+        found.sort()
+        return [(name, value) for _, name, value in found]
 
     def _see_epoch(self, text: str) -> bool:
         m = _EPOCH.match(text)

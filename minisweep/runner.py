@@ -527,7 +527,7 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
           clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
           poll_seconds: float = 5.0, kill_delay: float = 5.0, metric_pattern: Optional[str] = None,
           progress: bool = False, executor: Any = None, metrics: Optional[List[str]] = None,
-          all_metrics: bool = False) -> int:
+          all_metrics: bool = False, tensorboard: Optional[List[str]] = None) -> int:
     """Run ``function`` once per run of the sweep; return how many runs this agent started.
 
     Args:
@@ -556,6 +556,9 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
             replaces the built-in output layouts (:mod:`.outputmetrics`).
         metrics: command mode: names read from the program's output besides the sweep's metric.
         all_metrics: command mode: read every numeric name from the output, declared or not.
+        tensorboard: command mode: directories whose TensorBoard event files are read as the run's
+            metrics besides the run's own directory (``{run_id}`` is replaced by the run's id;
+            see :mod:`.tensorboard`).
         progress: on a terminal, keep a one-line progress display instead of a line per run.
         executor: a :class:`concurrent.futures.Executor` (a process pool, Dask, Ray,
             mpi4py, ...): each run is sent to it and runs in a worker that writes
@@ -597,7 +600,7 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         function = CommandFunction(store.path, cfg.command, cfg.program, sweep_id=store.id,
                                    project=store.project, echo=None if quiet else sys.stdout,
                                    metric_pattern=metric_pattern, metrics=names, every_metric=all_metrics,
-                                   kill_delay=kill_delay)
+                                   tensorboard=tensorboard or (), kill_delay=kill_delay)
         function.check()
         if not names and not all_metrics and not metric_pattern and not quiet:
             print("minisweep: the sweep has no metric and no --metrics were given: the program's output is "
