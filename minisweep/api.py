@@ -12,8 +12,6 @@ name) the default is ``./minisweep-runs/`` instead, so runs never land among
 source files.
 """
 
-from __future__ import annotations
-
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
