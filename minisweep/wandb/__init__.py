@@ -62,7 +62,7 @@ summary = _session.summary
 
 # Submodules scripts reach as attributes (``wandb.util.generate_id()``), loaded on first use.
 _SUBMODULES = ("util", "errors", "sdk", "apis", "plot", "data_types", "integration", "keras", "wandb_run",
-               "env")
+               "wandb_agent", "env")
 
 
 def __getattr__(name):
