@@ -156,6 +156,7 @@ class AgentOutputTest(unittest.TestCase):
 
 class FakeActive:
     def __init__(self, fail_after=None):
+        self.id = "run1"
         self.rows = []
         self.fail_after = fail_after
 
