@@ -3,7 +3,10 @@
 ``import minisweep as wandb`` runs W&B's sweep quickstart unchanged:
 ``wandb.sweep(config)`` creates a sweep on disk, ``wandb.agent(sweep_id,
 function, count)`` runs it, and inside the function ``wandb.init()``,
-``wandb.config`` and ``wandb.log()`` work as they do with W&B.  Underneath,
+``wandb.config`` and ``wandb.log()`` work as they do with W&B.  Real projects
+use more of W&B's client: ``import minisweep.wandb as wandb`` gives all of it,
+and ``minisweep.install_as_wandb()`` makes an unchanged ``import wandb`` give
+it too (``minisweep agent`` does that for its programs).  Underneath,
 the search layer is pure and usable on its own:
 
 >>> import minisweep
@@ -31,6 +34,7 @@ __all__ = [
     "login",
     "run",
     "summary",
+    "install_as_wandb",
     # the pure layers underneath
     "read_config",
     "parse_config",
@@ -64,6 +68,7 @@ _LAZY = {
     "login": "session",
     "Config": "session",
     "RunStopped": "session",
+    "install_as_wandb": "wandb._install",
     "read_config": "reader",
     "parse_config": "sweepconfig",
     "SweepConfig": "sweepconfig",
@@ -77,12 +82,11 @@ _LAZY = {
 
 def __getattr__(name):
     if name in ("run", "summary"):  # change with the calling thread's run: never cached
-        from .session import current_run
+        from . import session
 
-        current = current_run()
         if name == "run":
-            return current
-        return current.summary if current is not None else {}
+            return session.live_run()
+        return session.summary
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -15,7 +15,7 @@ source files.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .runs import Run
 
@@ -70,11 +70,36 @@ def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = Non
     return store.id
 
 
+def split_sweep_path(sweep_id: str, entity: Optional[str] = None,
+                     project: Optional[str] = None) -> Tuple[str, Optional[str], Optional[str]]:
+    """``(sweep_id, entity, project)`` from W&B's id forms ``ID``, ``project/ID``, ``entity/project/ID``.
+
+    The parts in the path win over ``entity`` and ``project``, as in ``wandb agent``.
+
+    >>> split_sweep_path("team/mnist/ab12cd34")
+    ('ab12cd34', 'team', 'mnist')
+    >>> split_sweep_path("mnist/ab12cd34", project="other")
+    ('ab12cd34', None, 'mnist')
+    """
+    if not isinstance(sweep_id, str) or "/" not in sweep_id:
+        return sweep_id, entity, project
+    parts = sweep_id.strip("/").split("/")
+    if len(parts) == 2:
+        return parts[1], entity, parts[0] or project
+    if len(parts) == 3:
+        return parts[2], parts[0] or entity, parts[1] or project
+    return sweep_id, entity, project  # not a W&B form: check_id names it
+
+
 def open_store(sweep_id: str, project: Optional[str] = None, dir: Optional[str] = None, **kwargs: Any) -> Any:
-    """The :class:`~.store.SweepStore` of a sweep, found by id (and project, when given)."""
+    """The :class:`~.store.SweepStore` of a sweep, found by id (and project, when given).
+
+    ``sweep_id`` may be W&B's ``entity/project/ID`` or ``project/ID`` (see :func:`split_sweep_path`).
+    """
     from .errors import SweepNotFound
     from .store import SweepStore
 
+    sweep_id, _, project = split_sweep_path(sweep_id, None, project)
     root = store_root(dir)
     if project is not None:
         return SweepStore.open(root, project, sweep_id, **kwargs)

@@ -165,6 +165,11 @@ def _cmd_sweep(args: Any) -> int:
     raw = dict(cfg.raw)
     if args.name:
         raw["name"] = args.name
+    if args.program:
+        raw["program"] = args.program
+    if args.prior_runs:
+        print("warning: --prior_run: W&B runs cannot be read offline; %d run(s) ignored" % len(args.prior_runs),
+              file=sys.stderr)
     sweep_id = sweep(raw, entity=args.entity, project=args.project, seed=args.seed, dir=args.dir)
     where = " --dir %s" % args.dir if args.dir else ""
     print("created sweep %s (%s, %s)" % (sweep_id, args.project or cfg.project or "uncategorized", cfg.method))
@@ -175,10 +180,14 @@ def _cmd_sweep(args: Any) -> int:
 def _cmd_agent(args: Any) -> int:
     from .runner import agent
 
+    if args.max_consecutive_failed_runs is not None and args.max_consecutive_failed_runs < 0:
+        raise _UsageError("--max-consecutive-failed-runs must be 0 or more, got %d" % args.max_consecutive_failed_runs)
     agent(args.sweep_id, project=args.project, count=args.count, workers=args.workers, dir=args.dir,
           lease_seconds=args.lease_seconds, quiet=args.quiet, verbose=args.verbose,
           kill_delay=args.kill_delay, metric_pattern=args.metric_pattern, progress=True,
-          metrics=_names(args.metrics), all_metrics=args.all_metrics, tensorboard=args.tensorboard)
+          metrics=_names(args.metrics), all_metrics=args.all_metrics, tensorboard=args.tensorboard,
+          term_timeout=args.term_timeout, forward_signals=args.forward_signals,
+          max_consecutive_failed_runs=args.max_consecutive_failed_runs)
     return 0  # the agent's summary line says how many runs it started
 
 
@@ -341,6 +350,42 @@ def _cmd_report(args: Any) -> int:
     return 0
 
 
+def _cmd_run(args: Any) -> int:
+    """Run an unchanged W&B script in this process, with ``import wandb`` served by minisweep."""
+    import os
+    import runpy
+    import shutil
+
+    from .wandb._install import install_as_wandb, shim_directory
+
+    script = args.script
+    if not os.path.isfile(script):
+        raise _UsageError("no such script: %s" % script)
+    if args.dir:
+        os.environ["MINISWEEP_DIR"] = os.path.abspath(args.dir)
+    os.environ["WANDB_MODE"] = "offline"  # nothing is sent, even by a real wandb reached some other way
+    install_as_wandb()
+    shim = shim_directory()  # its dist-info answers importlib.metadata.version("wandb")
+    saved_argv, saved_path = list(sys.argv), list(sys.path)
+    sys.argv = [script] + list(args.args)
+    sys.path[:0] = [os.path.dirname(os.path.abspath(script)), shim]
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return 1
+    finally:
+        sys.argv = saved_argv
+        sys.path[:] = saved_path
+        shutil.rmtree(shim, ignore_errors=True)
+    return 0
+
+
 class _UsageError(Exception):
     """A mistake on the command line: printed as one line, exit status 2."""
 
@@ -370,8 +415,9 @@ def build_parser() -> Any:
         p.add_argument("--dir", help="where sweeps live (default: $MINISWEEP_DIR or ./minisweep)")
         p.add_argument("--debug", action="store_true", help="show tracebacks")
         if sweep_id:
-            p.add_argument("sweep_id", metavar="ID", help="the sweep id")
-            p.add_argument("--project", help="the sweep's project (found from the id when omitted)")
+            p.add_argument("sweep_id", metavar="ID", help="the sweep id (or W&B's ENTITY/PROJECT/ID)")
+            p.add_argument("-p", "--project", help="the sweep's project (found from the id when omitted)")
+            p.add_argument("-e", "--entity", help="accepted, as W&B's -e (sweeps are found by project and id)")
         p.set_defaults(func=func)
         return p
 
@@ -385,9 +431,15 @@ def build_parser() -> Any:
             "state. --stop: no new runs, running ones finish; --cancel: running ones are stopped too.",
             sweep_id=False)
     p.add_argument("config", nargs="?", help="the sweep config file (YAML, JSON or TOML)")
-    p.add_argument("--project", help="project folder (default: the config's project, else uncategorized)")
-    p.add_argument("--entity", help="recorded with the sweep")
+    p.add_argument("-p", "--project", help="project folder (default: the config's project, else uncategorized)")
+    p.add_argument("-e", "--entity", help="recorded with the sweep")
     p.add_argument("--name", help="the sweep's name (overrides the config's)")
+    p.add_argument("--program", help="the training program (overrides the config's)")
+    p.add_argument("-R", "--prior_run", "--prior-run", dest="prior_runs", action="append", metavar="RUN_ID",
+                   help="W&B: seed the search with an existing run; offline there are none (reported, ignored)")
+    p.add_argument("--controller", action="store_true", help="W&B: start a local controller (minisweep's "
+                                                              "agents are their own controller; accepted)")
+    p.add_argument("--verbose", action="store_true", help="accepted, as W&B's")
     p.add_argument("--seed", type=int, help="random seed (default: random)")
     group = p.add_mutually_exclusive_group()
     for action, text in (("pause", "no new runs until resumed"), ("resume", "resume a paused sweep"),
@@ -400,6 +452,13 @@ def build_parser() -> Any:
             "${program} ${args}`) with W&B's macros, read its metrics (minisweep.log() in the child, or "
             "lines such as `loss=0.23` on its output) and record the run.")
     p.add_argument("--count", type=int, help="how many runs this agent executes (default: until the sweep is done)")
+    p.add_argument("-f", "--forward-signals", action="store_true",
+                   help="W&B: pass SIGINT/SIGTERM on to the runs (minisweep always does: SIGTERM to the run's "
+                        "process group, SIGKILL after --kill-delay)")
+    p.add_argument("-t", "--term-timeout", type=float, metavar="SECONDS",
+                   help="W&B: seconds from the forwarded signal to SIGKILL (sets --kill-delay)")
+    p.add_argument("--max-consecutive-failed-runs", type=int, metavar="N",
+                   help="stop after N runs in a row failed (W&B's option; the first-5-fail rule holds as well)")
     p.add_argument("--workers", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--lease-seconds", type=float, help="lease length (default $MINISWEEP_LEASE_SECONDS or 60)")
     p.add_argument("--kill-delay", type=float, default=5.0, help="seconds from SIGTERM to SIGKILL (default 5)")
@@ -416,6 +475,13 @@ def build_parser() -> Any:
                                             "built-in output layouts (its matches are taken whatever the name)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors (and failed runs' tracebacks)")
     p.add_argument("--verbose", action="store_true", help="also print every metric row")
+
+    p = add("run", _cmd_run, "run an unchanged W&B script that calls wandb.sweep()/wandb.agent() itself",
+            "Run SCRIPT with ARGS in this process, as `python SCRIPT ARGS` would, with `import wandb` giving "
+            "minisweep's offline stand-in (minisweep.wandb): its wandb.sweep() creates the sweep in --dir and "
+            "its wandb.agent() runs it here. Nothing is sent anywhere.", sweep_id=False)
+    p.add_argument("script", help="the Python script")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
 
     p = add("ls", _cmd_ls, "list the sweeps", "List the sweeps in the store.", sweep_id=False)
     p.add_argument("--project", help="only this project")

@@ -33,9 +33,14 @@ written, except ``${envvar:...}``.
 >>> expand_command(["${program}", "${args_no_boolean_flags}"], program="t.py", config={"a": True, "b": False, "c": 1})
 ['t.py', '--a', '--c=1']
 
-The child reports metrics either by calling ``minisweep.init()`` /
-``minisweep.log()`` itself (the agent hands it the run through environment
-variables, so the same script also runs standalone), or — in any language —
+The child reports metrics either through the W&B API — ``import wandb``
+gets minisweep's stand-in (:mod:`minisweep.wandb`) from a shim directory the
+agent puts first on the child's ``PYTHONPATH``, and W&B's agent variables
+(``WANDB_SWEEP_ID``, ``WANDB_RUN_ID``, ``WANDB_SWEEP_PARAM_PATH``, ...) are set —
+or with ``minisweep.init()`` / ``minisweep.log()`` (the agent hands it the run
+through environment variables, so the same script also runs standalone); its
+rows, summary, config changes, name, tags and ``finish(exit_code)`` come back
+through the run's channel file (:mod:`minisweep.session`).  Or — in any language —
 by printing its metrics in any of the layouts :mod:`.outputmetrics` reads
 (``loss=0.23``, Keras' progress bar, a dict, a table, ...), for the names the
 sweep declares.  A name the child reports through ``log()`` is not also taken
@@ -62,7 +67,7 @@ import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 __all__ = ["DEFAULT_COMMAND", "expand_command", "macro_values", "parse_metric_line", "METRIC_PATTERN",
-           "ENV_RUN", "ENV_CONFIG", "ENV_LOG", "ENV_RUN_DIR"]
+           "ENV_RUN", "ENV_CONFIG", "ENV_LOG", "ENV_RUN_DIR", "wandb_param_yaml"]
 
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
 
@@ -73,6 +78,60 @@ ENV_LOG = "MINISWEEP_RUN_LOG"            # a file the child appends its logged r
 ENV_SWEEP = "MINISWEEP_SWEEP_ID"
 ENV_PROJECT = "MINISWEEP_PROJECT"
 ENV_RUN_DIR = "MINISWEEP_RUN_DIR"        # the run's own directory: TensorBoard event files written here are read
+
+
+def wandb_param_yaml(config: Dict[str, Any]) -> str:
+    """A run's config in the format of W&B's ``WANDB_SWEEP_PARAM_PATH`` file.
+
+    W&B's agent writes ``wandb_version: 1`` and then, for each parameter,
+    ``name:`` with a nested ``value:``.  Keys and values are written as JSON,
+    which YAML reads as the same scalars; floats always carry a ``.`` (and
+    ``.inf``/``.nan``), because YAML 1.1 readers such as PyYAML read ``1e-05``
+    as a string.
+
+    >>> print(wandb_param_yaml({"lr": 1e-05, "layers": [64, 32], "opt": "adam"}), end="")
+    wandb_version: 1
+    <BLANKLINE>
+    "lr":
+      value: 1.0e-05
+    "layers":
+      value: [64, 32]
+    "opt":
+      value: "adam"
+    """
+    lines = ["wandb_version: 1"]
+    if config:
+        lines.append("")
+    for key, value in config.items():
+        lines.append("%s:" % json.dumps(str(key)))
+        lines.append("  value: %s" % _yaml_value(value))
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_value(value: Any) -> str:
+    import math
+
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        if e and exponent[:1] not in "+-":
+            exponent = "+" + exponent
+        return mantissa + (e + exponent if e else "")
+    if isinstance(value, (int, str)):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join("%s: %s" % (json.dumps(str(k)), _yaml_value(v)) for k, v in value.items()) + "}"
+    return json.dumps(str(value))
 
 #: ``name=value`` or ``name: value`` alone on a line, value a number (the default metric pattern).
 METRIC_PATTERN = r"^\s*(?P<name>[A-Za-z_][\w./-]*)\s*[:=]\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*$"
@@ -208,6 +267,9 @@ class CommandFunction:
         tensorboard: more directories whose TensorBoard event files are the run's (``--tensorboard``);
             ``{run_id}`` in one is the run's id; without it, only files that appear during the run count.
             The run's own directory (``$MINISWEEP_RUN_DIR``) is always watched.
+        entity: the sweep's entity, handed to the child as ``WANDB_ENTITY``.
+        wandb_shim: serve ``import wandb`` in the child from :mod:`minisweep.wandb`
+            (see :mod:`minisweep.wandb._install`).
         kill_delay: seconds between SIGTERM and SIGKILL when a run is stopped.
         poll: seconds between looks at the child.
     """
@@ -215,7 +277,8 @@ class CommandFunction:
     def __init__(self, sweep_path: str, command: Optional[Sequence[Any]], program: Optional[str], *,
                  sweep_id: str, project: str, echo: Any = None, metric_pattern: Optional[str] = None,
                  metrics: Sequence[str] = (), every_metric: bool = False, tensorboard: Sequence[str] = (),
-                 kill_delay: float = 5.0, poll: float = 0.05) -> None:
+                 kill_delay: float = 5.0, poll: float = 0.05, entity: Optional[str] = None,
+                 wandb_shim: bool = True) -> None:
         from .outputmetrics import check_pattern
 
         self.sweep_path = sweep_path
@@ -231,6 +294,9 @@ class CommandFunction:
         self.kill_delay = kill_delay
         self.poll = poll
         self._echo_lock = threading.Lock()
+        self.entity = entity
+        self.wandb_shim = wandb_shim
+        self._shim: Optional[str] = None
 
     def check(self) -> None:
         """Refuse a command that cannot start (no program where one is needed, a missing script)."""
@@ -270,6 +336,7 @@ class CommandFunction:
         env.update({ENV_RUN: active.id, ENV_CONFIG: json.dumps(config), ENV_LOG: rows_path,
                     ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, ENV_RUN_DIR: os.path.abspath(files),
                     "PYTHONUNBUFFERED": "1"})
+        env.update(self.wandb_environment(active.id, config, files))
         posix = os.name == "posix"
         watchers = self.watchers(files, active.id)  # before the start: files already there are not this run's
         with open(log_path, "ab") as log:
@@ -317,6 +384,43 @@ class CommandFunction:
         if proc.returncode != 0:
             raise ChildFailed("%s exited with status %s; its last output:\n%s" % (
                 argv[0] if argv else "the command", proc.returncode, _tail_lines(log_path)))
+
+    def wandb_environment(self, run_id: str, config: Dict[str, Any], files: str) -> Dict[str, str]:
+        """What W&B's agent tells a run through the environment, and the ``import wandb`` shim.
+
+        ``WANDB_SWEEP_ID``, ``WANDB_RUN_ID``, ``WANDB_SWEEP_PARAM_PATH`` (the
+        run's config in W&B's file format, ``config-<run id>.yaml`` in the run's
+        folder), ``WANDB_PROJECT``, ``WANDB_ENTITY`` (when the sweep has one),
+        ``WANDB_DIR`` (the agent's working directory unless already set, as W&B
+        does) and ``WANDB_MODE=offline`` (so that nothing is ever sent, even by
+        a real wandb); and the shim directory first on ``PYTHONPATH``.
+        """
+        param_path = os.path.join(files, "config-%s.yaml" % run_id)
+        with open(param_path, "w", encoding="utf-8") as fh:
+            fh.write(wandb_param_yaml(config))
+        env = {"WANDB_SWEEP_ID": self.sweep_id, "WANDB_RUN_ID": run_id, "WANDB_SWEEP_PARAM_PATH": param_path,
+               "WANDB_PROJECT": self.project, "WANDB_MODE": "offline",
+               "WANDB_DIR": os.environ.get("WANDB_DIR") or os.getcwd()}
+        if self.entity:
+            env["WANDB_ENTITY"] = self.entity
+        if self.wandb_shim:
+            shim = self.shim_path()
+            old = os.environ.get("PYTHONPATH")
+            env["PYTHONPATH"] = shim + (os.pathsep + old if old else "")
+        return env
+
+    def shim_path(self) -> str:
+        """The directory that serves ``import wandb`` to children (made once per agent, removed at exit)."""
+        with self._echo_lock:
+            if self._shim is None:
+                import atexit
+                import shutil
+
+                from .wandb._install import shim_directory
+
+                self._shim = shim_directory()
+                atexit.register(shutil.rmtree, self._shim, True)
+            return self._shim
 
     @staticmethod
     def _signal(proc: Any, sig: Any) -> None:
@@ -426,6 +530,7 @@ class _Sources:
 
     def _read_rows(self) -> None:
         """Record the complete rows the child appended to its rows file since the last look."""
+        from .session import EVENTS, apply_event
         from .store import decode_value
 
         try:
@@ -446,6 +551,8 @@ class _Sources:
             if isinstance(row, dict):
                 self.logged.update(k for k in row if k != "_step")
                 self.active.record(row)
+            elif isinstance(row, list) and len(row) == 2 and row[0] in EVENTS:
+                apply_event(self.active, row[0], row[1])
 
 
 class _Relay:

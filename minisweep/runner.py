@@ -114,6 +114,12 @@ def gave_up_error(n: int, last_error: Optional[str]) -> AgentError:
     return AgentError("the first %d runs all failed; giving up. The last error:\n%s" % (n, last_error or "(none)"))
 
 
+def last_runs_failed(outcomes: List[str], n: Optional[int]) -> bool:
+    """``max_consecutive_failed_runs``: the last ``n`` runs to end all failed (``None`` or 0: never)."""
+    last = outcomes[-n:] if n else []
+    return bool(n) and len(last) >= n and all(state == "failed" for state in last)
+
+
 def _lease_seconds(value: Optional[float]) -> float:
     if value is not None:
         return float(value)
@@ -163,7 +169,8 @@ class _Agent:
     def __init__(self, store: Any, function: Callable[..., Any], *, count: Optional[int], workers: int,
                  lease_seconds: float, max_initial_failures: int, retry_failed: int,
                  clock: Callable[[], float], sleep: Callable[[float], None], poll_seconds: float,
-                 out: Any, progress: Any = None, interrupt_grace: float = 0.0) -> None:
+                 out: Any, progress: Any = None, interrupt_grace: float = 0.0,
+                 max_consecutive_failed_runs: Optional[int] = None) -> None:
         from .hyperband import bands
         from .sweepconfig import parse_config
 
@@ -175,6 +182,7 @@ class _Agent:
         self.workers = max(1, int(workers))
         self.lease_seconds = lease_seconds
         self.max_initial_failures = max_initial_failures
+        self.max_consecutive_failed_runs = max_consecutive_failed_runs
         self.retry_failed = retry_failed
         self.clock = clock
         self.sleep = sleep
@@ -296,12 +304,19 @@ class _Agent:
             self.done.set()
             self.wakeup.set()
         if self._gave_up():
+            n = self.max_consecutive_failed_runs
+            with self.lock:
+                consecutive = last_runs_failed(self.outcomes, n)
+            if consecutive and not first_runs_failed(self.outcomes, self.max_initial_failures):
+                raise AgentError("%d runs in a row failed (max_consecutive_failed_runs=%d); giving up. "
+                                 "The last error:\n%s" % (n, n, self.last_error or "(none)"))
             raise gave_up_error(self.max_initial_failures, self.last_error)
         return launched
 
     def _gave_up(self) -> bool:
         with self.lock:
-            return first_runs_failed(self.outcomes, self.max_initial_failures)
+            return (first_runs_failed(self.outcomes, self.max_initial_failures)
+                    or last_runs_failed(self.outcomes, self.max_consecutive_failed_runs))
 
     def _wait_for_slot(self) -> bool:
         while True:
@@ -324,7 +339,8 @@ class _Agent:
                 e.done.wait(0.1)
 
     def _launch(self, run: Any) -> None:
-        active = ActiveRun(run.id, run.config, sweep_id=self.store.id, project=self.store.project)
+        active = ActiveRun(run.id, run.config, sweep_id=self.store.id, project=self.store.project,
+                           entity=self.store.entity, dir=os.path.join(self.store.path, "files", run.id))
         execution = _Execution(run, active)
         active._on_log = lambda row, e=execution: self._on_log(e, row)
         thread = threading.Thread(target=self._execute, args=(execution,), name="minisweep-run-%s" % run.id,
@@ -348,6 +364,10 @@ class _Agent:
             result = self.function(e.active.config) if self.takes_config else self.function()
             if result is not None and not e.active.finished:
                 self._log_result(e.active, result)
+            e.active.flush()  # a row still waiting for its step to end (W&B writes it at finish)
+            if e.active.exit_code:  # finish(exit_code=1): W&B marks the run failed
+                state = "failed"
+                error = "the run called finish(exit_code=%d)" % e.active.exit_code
         except RunStopped as exc:
             state = "stopped"
             error = exc.reason
@@ -360,6 +380,11 @@ class _Agent:
             error = traceback.format_exc()
             sys.stderr.write("minisweep: run %s failed:\n%s" % (e.run.id, error))
         finally:
+            if state != "finished":
+                try:  # keep a step's row that was still waiting when the run ended badly
+                    e.active.flush()
+                except Exception:  # the run already failed; its rows are best effort
+                    pass
             unbind()
         if e.killed_because is not None:  # the agent was interrupted: however the run ended, it was killed
             state, error = "killed", e.killed_because
@@ -407,11 +432,12 @@ class _Agent:
         agent says so and moves on: the run shows ``crashed`` once its lease lapses.
         Nothing here raises, so the run's thread never dies with a traceback.
         """
-        summary: Optional[Dict[str, Any]] = e.active.summary
+        summary: Optional[Dict[str, Any]] = e.active.summary.as_dict()
+        meta: Optional[Dict[str, Any]] = e.active.meta() or None  # name, tags, ... (see ActiveRun.meta)
         delays = list(FINISH_RETRY_DELAYS)
         while True:
             try:
-                self.store.finish(e.run.id, state, summary=summary, error=error, wall_time=wall)
+                self.store.finish(e.run.id, state, summary=summary, error=error, wall_time=wall, meta=meta)
                 return state
             except StoreError as exc:
                 if delays:
@@ -426,7 +452,7 @@ class _Agent:
                     reason = "the run's summary could not be recorded: %s: %s" % (type(exc).__name__, exc)
                     self.say("run %s %s, but %s; recording it failed" % (e.run.id, state, reason), always=True)
                     error = reason if not error else "%s\n%s" % (error, reason)
-                    state, summary = "failed", None
+                    state, summary, meta = "failed", None, None
                     continue
                 problem = "%s: %s" % (type(exc).__name__, exc)
             self.say("run %s %s, but the agent could not record that it ended (%s); it will show as crashed "
@@ -521,7 +547,9 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
           clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
           poll_seconds: float = 5.0, kill_delay: float = 5.0, metric_pattern: Optional[str] = None,
           progress: bool = False, executor: Any = None, metrics: Optional[List[str]] = None,
-          all_metrics: bool = False, tensorboard: Optional[List[str]] = None) -> int:
+          all_metrics: bool = False, tensorboard: Optional[List[str]] = None,
+          max_consecutive_failed_runs: Optional[int] = None, forward_signals: bool = False,
+          term_timeout: Optional[float] = None) -> int:
     """Run ``function`` once per run of the sweep; return how many runs this agent started.
 
     Args:
@@ -540,6 +568,12 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         lease_seconds: how long a run may go without a heartbeat before other
             agents consider it crashed (default: ``$MINISWEEP_LEASE_SECONDS``, else 60).
         max_initial_failures: give up when this many first runs all fail (0: never).
+        max_consecutive_failed_runs: also give up when this many runs in a row
+            failed (W&B's ``agent(max_consecutive_failed_runs=)``; ``None``: never).
+        forward_signals, term_timeout: W&B's agent options, accepted.  minisweep
+            always sends SIGTERM to a stopped or interrupted child's process group,
+            then SIGKILL after ``kill_delay``; ``term_timeout`` (seconds) sets that
+            delay when given.
         retry_failed: grid only: extra attempts for points whose runs failed or crashed.
         quiet: print nothing but tracebacks of failed runs (otherwise a line per run
             and a summary, on standard error).
@@ -569,6 +603,14 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
 
     if function is not None and not callable(function):
         raise AgentError("function must be callable, got %s" % type(function).__name__)
+    if max_consecutive_failed_runs is not None and (isinstance(max_consecutive_failed_runs, bool) or
+                                                    not isinstance(max_consecutive_failed_runs, int) or
+                                                    max_consecutive_failed_runs < 0):
+        raise AgentError("max_consecutive_failed_runs must be a whole number >= 0, got %r"
+                         % (max_consecutive_failed_runs,))
+    if term_timeout is not None:
+        kill_delay = float(term_timeout)
+
     store = open_store(sweep_id, project, dir, clock=clock)
     if executor is not None:
         from .distributed import run_on_executor
@@ -594,8 +636,11 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         function = CommandFunction(store.path, cfg.command, cfg.program, sweep_id=store.id,
                                    project=store.project, echo=None if quiet else sys.stdout,
                                    metric_pattern=metric_pattern, metrics=names, every_metric=all_metrics,
-                                   tensorboard=tensorboard or (), kill_delay=kill_delay)
+                                   tensorboard=tensorboard or (), kill_delay=kill_delay, entity=store.entity)
         function.check()
+        if not quiet:
+            print("minisweep: serving `import wandb` to the program from minisweep's offline stand-in "
+                  "(nothing is sent anywhere)", file=sys.stderr)
         if not names and not all_metrics and not metric_pattern and not quiet:
             print("minisweep: the sweep has no metric and no --metrics were given: the program's output is "
                   "not read for metrics (minisweep.log() still is)", file=sys.stderr)
@@ -607,7 +652,8 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
     runner = _Agent(store, function, count=count, workers=workers, lease_seconds=_lease_seconds(lease_seconds),
                     max_initial_failures=max_initial_failures, retry_failed=retry_failed, clock=clock,
                     sleep=sleep, poll_seconds=poll_seconds, out=None if quiet else sys.stderr,
-                    progress=display, interrupt_grace=grace)
+                    progress=display, interrupt_grace=grace,
+                    max_consecutive_failed_runs=max_consecutive_failed_runs)
     if display is not None:
         display.metric = runner.cfg.metric
     try:

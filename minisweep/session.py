@@ -1,44 +1,71 @@
-"""Inside a run: ``init()``, ``config``, ``log()``, ``finish()`` — W&B's in-run API.
+"""Inside a run: ``init()``, ``config``, ``log()``, ``summary``, ``finish()`` — W&B's in-run API.
 
 A training function written for W&B reads its hyperparameters from
 ``wandb.config`` and reports with ``wandb.log``.  The same function runs
-under minisweep with ``import minisweep as wandb``:
+under minisweep with ``import minisweep as wandb`` (the quickstart subset) or
+``import minisweep.wandb as wandb`` (everything real scripts use, see
+:mod:`minisweep.wandb`).  The rules follow W&B's client:
 
-- ``init(project=..., config=defaults)`` returns the current :class:`ActiveRun`.
-  Values passed as ``config`` are defaults: the sweep's values override them.
-- ``config`` gives attribute and item access (``config.lr``, ``config["lr"]``).
-- ``log(row)`` appends a history row; the run's ``summary`` keeps the last
-  value of each key.  When hyperband (or a stop/cancel of the sweep) decides
-  the run should end, ``run.should_stop`` turns true and the next ``log()``
-  raises :class:`RunStopped`, which the agent records as ``stopped``.
-- ``finish()`` ends the run early; ``login()`` does nothing (there is no server).
+- ``init(project=..., config=defaults, name=..., tags=...)`` returns the current
+  :class:`ActiveRun`.  Values passed as ``config`` are defaults: the sweep's
+  values win, and a later attempt to change a sweep value is ignored with a
+  note on standard error ("locked by the sweep", as W&B says).  Changing any
+  other key to a different value raises :class:`ConfigValueError` unless
+  ``allow_val_change=True``.
+- ``log(row, step=None, commit=None)`` follows W&B's row-merging rules: without
+  ``step`` each call is a history row (``commit=False`` keeps the data for the
+  next row); with ``step`` the data of one step is merged into one row, written
+  when a later step arrives, on ``commit=True``, or at ``finish()``; a ``step``
+  below the current one is ignored.  Nested dicts are flattened to dotted keys
+  (``{"val": {"acc": 1}}`` is ``val.acc``), as W&B's backend does, so a sweep
+  metric ``val.acc`` finds them.  Media objects (``wandb.Image`` ...) are not kept.
+- ``summary`` holds the last value of each logged key, and anything assigned
+  to it (``summary["best"] = x``, ``summary.best = x``, ``summary.update()``);
+  ``define_metric(name, summary="min")`` replaces the last value by
+  ``summary[name]["min"]`` (read as ``name.min``), as W&B does.
+- ``finish(exit_code=1)`` marks the run ``failed``; ``wandb.run`` is ``None``
+  afterwards.  When hyperband (or a stop/cancel of the sweep) decides the run
+  should end, ``run.should_stop`` turns true and the next ``log()`` raises
+  :class:`RunStopped`, which the agent records as ``stopped``.
 
 Every agent worker runs its function in its own thread, and "the current
 run" is per thread, so four workers never see each other's config.  A thread
 the function starts itself finds the run too when only one run is active in
 the process.  In a child process started by the command-line agent,
 ``init()`` joins the run the agent handed over through the environment, and
-``log()`` reports back to it.  Elsewhere ``init()`` makes a standalone run
-that lives in memory only, so a training script also runs on its own.
+everything the child does through this API reaches the agent through the
+run's channel file (see :func:`_from_environment`).  Elsewhere ``init()``
+makes a standalone run that lives in memory only, so a training script also
+runs on its own.
 
 >>> run = init(config={"lr": 0.1})          # standalone: no agent, nothing written
 >>> config.lr, config["lr"]
 (0.1, 0.1)
->>> log({"loss": 0.5}); log({"loss": 0.25, "acc": 0.9})
->>> run.summary["loss"], len(run.history)
-(0.25, 2)
+>>> log({"loss": 0.5}); log({"loss": 0.25, "val": {"acc": 0.9}})
+>>> run.summary["loss"], run.summary["val.acc"], len(run.history)
+(0.25, 0.9, 2)
 >>> finish()
 """
 
-from __future__ import annotations
-
+import copy
+import os
+import sys
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from .errors import MinisweepError
 
-__all__ = ["init", "log", "finish", "login", "config", "Config", "ActiveRun", "RunStopped",
-           "current_run"]
+__all__ = ["init", "log", "finish", "login", "config", "Config", "Summary", "ActiveRun", "RunStopped",
+           "ConfigValueError", "Metric", "current_run", "define_metric", "save"]
+
+#: The child -> agent channel (one JSON value a line, appended by the child):
+#: a JSON object is one history row (the original format, still accepted), and
+#: a JSON array ``[kind, data]`` is an event: ``["summary", {...}]``,
+#: ``["config", {...}]``, ``["meta", {"name": ..., "tags": [...], ...}]``,
+#: ``["define_metric", {...}]``, ``["finish", {"exit_code": n}]``.
+EVENTS = ("summary", "config", "meta", "define_metric", "finish")
+
+_META = ("name", "group", "tags", "notes", "job_type")
 
 
 class RunStopped(MinisweepError):
@@ -54,8 +81,76 @@ class RunStopped(MinisweepError):
         super().__init__("run %s should stop: %s" % (run_id, reason))
 
 
+class ConfigValueError(MinisweepError, ValueError):
+    """A config key was changed to a different value without ``allow_val_change=True`` (W&B's rule)."""
+
+    def __init__(self, key: str, old: Any, new: Any) -> None:
+        self.key = key
+        self.old = old
+        self.new = new
+        super().__init__("config.%s: attempted to change the value from %r to %r; pass allow_val_change=True "
+                         "to config.update() to do it" % (key, old, new))
+
+
+def _note(text: str) -> None:
+    """A remark for the user on standard error (W&B's ``termwarn``; not a Python warning)."""
+    try:
+        sys.stderr.write("minisweep: %s\n" % text)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):  # a closed or missing stderr must not break a run
+        pass
+
+
+def _as_dict(values: Any, what: str = "config") -> Dict[str, Any]:
+    """A dict from what W&B accepts as a config: a dict, a Config, an argparse.Namespace, absl flags."""
+    if values is None:
+        return {}
+    if isinstance(values, Config):
+        return values.as_dict()
+    if isinstance(values, dict):
+        return dict(values)
+    if hasattr(values, "flag_values_dict"):  # absl.flags.FLAGS, as W&B accepts
+        return dict(values.flag_values_dict())
+    if hasattr(values, "keys") and hasattr(values, "__getitem__"):  # any mapping (OmegaConf's DictConfig ...)
+        return {k: values[k] for k in values.keys()}
+    if hasattr(values, "__dict__"):  # an argparse.Namespace
+        return {k: v for k, v in vars(values).items() if not k.startswith("_")}
+    raise TypeError("%s takes a dict or an argparse.Namespace, got %s" % (what, type(values).__name__))
+
+
+def flatten(row: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    """Nested dicts as dotted keys, as W&B's backend stores them.
+
+    >>> flatten({"val": {"acc": 0.9, "loss": 1}, "lr": 0.1})
+    {'val.acc': 0.9, 'val.loss': 1, 'lr': 0.1}
+    """
+    out: Dict[str, Any] = {}
+    for key, value in row.items():
+        name = prefix + str(key)
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def is_media(value: Any) -> bool:
+    """A W&B media or chart object (``wandb.Image``, ``Table``, ``plot.*`` ...), which is not recorded."""
+    if getattr(type(value), "_minisweep_media", False):
+        return True
+    if isinstance(value, (list, tuple)) and value:
+        return all(getattr(type(v), "_minisweep_media", False) for v in value)
+    return False
+
+
 class Config:
     """A run's hyperparameters, with attribute and item access (``wandb.config``).
+
+    Keys set by the sweep are *locked*: changing them is ignored with a note,
+    so ``init(config=defaults)`` or a later ``config.update(defaults)`` never
+    overrides the sweep (W&B's rule).  Other keys may be added freely, but
+    changing one to a different value needs ``allow_val_change=True``.
+    ``copy.deepcopy(config)`` is a detached copy.
 
     >>> c = Config({"lr": 0.1, "opt": {"name": "adam"}})
     >>> c.lr, c["opt"]["name"], "lr" in c, sorted(c)
@@ -64,15 +159,22 @@ class Config:
     32
     >>> c.lr
     0.1
+    >>> c.update({"lr": 0.5}, allow_val_change=True); c.lr
+    0.5
     """
 
-    def __init__(self, values: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, values: Optional[Dict[str, Any]] = None, *, locked: Any = (),
+                 on_change: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
         from .runs import copy_config
 
         # a copy all the way down: the run may mutate nested values without touching the agent's record
         object.__setattr__(self, "_values", copy_config(dict(values or {})))
-        object.__setattr__(self, "_lock", threading.Lock())
+        object.__setattr__(self, "_locked", set(locked))
+        object.__setattr__(self, "_lock", threading.RLock())
+        object.__setattr__(self, "_on_change", on_change)
+        object.__setattr__(self, "_allow_changes", False)
 
+    # -- reading ------------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
@@ -82,16 +184,8 @@ class Config:
             raise AttributeError("config has no key %r (it has: %s)" % (
                 name, ", ".join(sorted(map(str, self._values))) or "nothing")) from None
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        with self._lock:
-            self._values[name] = value
-
     def __getitem__(self, key: str) -> Any:
         return self._values[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._values[key] = value
 
     def __contains__(self, key: object) -> bool:
         return key in self._values
@@ -107,8 +201,10 @@ class Config:
             return self._values == other._values
         return self._values == other
 
+    __hash__ = None  # type: ignore[assignment]
+
     def __repr__(self) -> str:
-        return "Config(%r)" % (self._values,)
+        return repr(self._values)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self._values.get(key, default)
@@ -122,52 +218,411 @@ class Config:
     def items(self):
         return self._values.items()
 
-    def update(self, values: Any = None, allow_val_change: bool = True, **kwargs: Any) -> None:
-        """Set several keys (W&B's ``allow_val_change`` is accepted and ignored)."""
-        with self._lock:
-            if values:
-                self._values.update(dict(values))
-            self._values.update(kwargs)
+    def as_dict(self) -> Dict[str, Any]:
+        """A plain dict of the values (a copy of the top level)."""
+        return dict(self._values)
 
-    def setdefaults(self, values: Dict[str, Any]) -> None:
+    # -- writing ------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.update({name: value})
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def update(self, values: Any = None, allow_val_change: Optional[bool] = None, **kwargs: Any) -> None:
+        """Set several keys from a dict, a Config or an ``argparse.Namespace``.
+
+        Keys set by the sweep keep the sweep's value (a note says so); another
+        key that already has a *different* value raises :class:`ConfigValueError`
+        unless ``allow_val_change=True``.
+        """
+        items = _as_dict(values, "config.update()")
+        items.update(kwargs)
+        changed: Dict[str, Any] = {}
+        allow = allow_val_change or self._allow_changes
+        with self._lock:
+            for key, value in items.items():
+                key = str(key).strip("-") if isinstance(key, str) else key  # W&B strips '-' from keys
+                if key in self._locked:
+                    if self._values.get(key) != value:
+                        _note("config item %r is set by the sweep (%r); ignored the update to %r"
+                              % (key, self._values.get(key), value))
+                    continue
+                if not allow and key in self._values and self._values[key] != value:
+                    raise ConfigValueError(key, self._values[key], value)
+                self._values[key] = value
+                changed[key] = value
+        if changed and self._on_change is not None:
+            self._on_change(changed)
+
+    def setdefaults(self, values: Any) -> None:
         """Set the keys that are not set yet (how sweep values override ``init(config=...)``)."""
         from .runs import copy_config
 
+        changed: Dict[str, Any] = {}
         with self._lock:
-            for key, value in dict(values).items():
+            for key, value in _as_dict(values, "config.setdefaults()").items():
                 if key not in self._values:
                     self._values[key] = copy_config(value)
+                    changed[key] = value
+        if changed and self._on_change is not None:
+            self._on_change(changed)
+
+    def persist(self) -> None:
+        """Accepted for W&B compatibility (every change is recorded as it happens)."""
+
+    # -- copies -------------------------------------------------------------------------
+    def __copy__(self) -> "Config":
+        return Config(self._values, locked=self._locked)
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "Config":
+        return Config(copy.deepcopy(self._values, memo), locked=self._locked)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"values": self._values, "locked": sorted(map(str, self._locked))}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        Config.__init__(self, state.get("values"), locked=state.get("locked", ()))
+
+
+class Summary:
+    """A run's summary (``wandb.summary``): the last value of each logged key, plus what you assign.
+
+    Keys are flat (``val.acc``); reading a prefix such as ``summary["val"]``
+    gives the nested dict back.
+
+    >>> s = Summary(); s["best"] = 0.5; s.epochs = 3; s.update({"val": {"acc": 0.9}})
+    >>> s["best"], s.epochs, s["val.acc"], s["val"]
+    (0.5, 3, 0.9, {'acc': 0.9})
+    """
+
+    def __init__(self, on_change: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
+        object.__setattr__(self, "_values", {})
+        object.__setattr__(self, "_on_change", on_change)
+        object.__setattr__(self, "_lock", threading.RLock())
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            nested = self._nested(key)
+            if nested:
+                return nested
+            raise
+
+    def _nested(self, key: str) -> Dict[str, Any]:
+        prefix = str(key) + "."
+        out: Dict[str, Any] = {}
+        for name, value in list(self._values.items()):
+            if isinstance(name, str) and name.startswith(prefix):
+                node = out
+                parts = name[len(prefix):].split(".")
+                for part in parts[:-1]:
+                    node = node.setdefault(part, {})
+                    if not isinstance(node, dict):
+                        break
+                else:
+                    node[parts[-1]] = value
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError("summary has no key %r" % name) from None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.update({name: value})
+
+    def __delitem__(self, key: str) -> None:
+        with self._lock:
+            found = [k for k in self._values if k == key or (isinstance(k, str) and k.startswith(key + "."))]
+            if not found:
+                raise KeyError(key)
+            for k in found:
+                del self._values[k]
+
+    __delattr__ = __delitem__
+
+    def update(self, values: Any = None, **kwargs: Any) -> None:
+        """Assign several keys (nested dicts become dotted keys)."""
+        items = flatten(_as_dict(values, "summary.update()"))
+        items.update(flatten(kwargs))
+        if not items:
+            return
+        with self._lock:
+            for key in items:  # an assigned key replaces any aggregate (key.min ...) computed for it
+                for k in [k for k in self._values if isinstance(k, str) and k.startswith(str(key) + ".")]:
+                    del self._values[k]
+            self._values.update(items)
+        if self._on_change is not None:
+            self._on_change(items)
+
+    def _set_quietly(self, items: Dict[str, Any]) -> None:
+        with self._lock:
+            self._values.update(items)
+
+    def _drop_quietly(self, keys: Any) -> None:
+        with self._lock:
+            for key in keys:
+                self._values.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values or (isinstance(key, str) and bool(self._nested(key)))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._values))
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Summary):
+            return self._values == other._values
+        return self._values == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._values)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def keys(self):
+        return self._values.keys()
+
+    def values(self):
+        return self._values.values()
+
+    def items(self):
+        return self._values.items()
 
     def as_dict(self) -> Dict[str, Any]:
         return dict(self._values)
 
 
+_SUMMARY_OPS = ("min", "max", "mean", "last", "first", "best", "copy", "none")
+
+
+class Metric:
+    """What ``define_metric()`` returns: the metric's name and how its summary is made."""
+
+    def __init__(self, name: str, step_metric: Optional[str] = None, summary: Optional[str] = None,
+                 goal: Optional[str] = None, hidden: Optional[bool] = None, step_sync: Optional[bool] = None) -> None:
+        self.name = name
+        self.step_metric = step_metric
+        self.summary = summary
+        self.goal = goal
+        self.hidden = hidden
+        self.step_sync = step_sync
+
+    def ops(self) -> List[str]:
+        return [s.strip().lower() for s in (self.summary or "").split(",") if s.strip()]
+
+    def matches(self, key: str) -> bool:
+        if self.name.endswith("*"):
+            return key.startswith(self.name[:-1])
+        return key == self.name
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {k: v for k, v in (("name", self.name), ("step_metric", self.step_metric),
+                                  ("summary", self.summary), ("goal", self.goal)) if v is not None}
+
+    def __repr__(self) -> str:
+        return "Metric(%r, summary=%r)" % (self.name, self.summary)
+
+
+def check_metric(name: Any, step_metric: Any = None, summary: Any = None, goal: Any = None) -> None:
+    """W&B's checks on ``define_metric`` arguments (``wandb.Error`` there, ValueError here)."""
+    if not name or not isinstance(name, str):
+        raise MinisweepValueError("define_metric() needs a non-empty metric name, got %r" % (name,))
+    if "*" in (name[:-1] if name.endswith("*") else name):
+        raise MinisweepValueError("define_metric(%r): only a trailing * is allowed" % name)
+    if summary is not None:
+        if not isinstance(summary, str):
+            raise MinisweepValueError("define_metric(summary=%r): expected a string such as 'min' or 'max,last'"
+                                      % (summary,))
+        for op in summary.split(","):
+            if op.strip().lower() not in _SUMMARY_OPS:
+                raise MinisweepValueError("define_metric(summary=%r): %r is not one of %s" % (
+                    summary, op.strip(), ", ".join(_SUMMARY_OPS)))
+    if goal is not None and str(goal).lower() not in ("minimize", "maximize"):
+        raise MinisweepValueError("define_metric(goal=%r): expected 'minimize' or 'maximize'" % (goal,))
+
+
+class MinisweepValueError(MinisweepError, ValueError):
+    """A value passed to the run API that W&B also refuses."""
+
+
+class _Aggregate:
+    __slots__ = ("first", "last", "min", "max", "total", "count")
+
+    def __init__(self) -> None:
+        self.first = self.last = self.min = self.max = None  # type: Any
+        self.total = 0.0
+        self.count = 0
+
+    def add(self, value: Any) -> None:
+        if self.count == 0 and self.first is None:
+            self.first = value
+        self.last = value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.min = value if self.min is None else min(self.min, value)
+            self.max = value if self.max is None else max(self.max, value)
+            self.total += value
+            self.count += 1
+
+
 class ActiveRun:
-    """The run a training function is in: what ``init()`` returns.
+    """The run a training function is in: what ``init()`` returns (W&B's ``Run``).
 
     Attributes:
-        id, name: the run's id (its name is the same).
-        sweep_id, project: where it belongs (``None`` for a standalone run).
-        config: its :class:`Config`.
-        summary: the last logged value of each key (assignable, as in W&B).
-        history: the logged rows.
+        id: the run's id; ``name`` is its display name (the id until set; settable).
+        sweep_id, project, entity: where it belongs (``None`` for a standalone run).
+        group, tags, notes, job_type: recorded with the run (settable).
+        config: its :class:`Config`; summary: its :class:`Summary`.
+        history: the logged rows (flat keys).
+        dir: a folder for the run's files (created on first use).
+        exit_code: what ``finish(exit_code=)`` said (non-zero: the run failed).
     """
 
     def __init__(self, run_id: str, config: Optional[Dict[str, Any]] = None, *, sweep_id: Optional[str] = None,
                  project: Optional[str] = None, on_log: Optional[Callable[[Dict[str, Any]], None]] = None,
-                 on_finish: Optional[Callable[[], None]] = None) -> None:
+                 on_finish: Optional[Callable[[], None]] = None, entity: Optional[str] = None,
+                 dir: Optional[str] = None, on_event: Optional[Callable[[str, Any], None]] = None,
+                 lock_config: bool = True) -> None:
+        object.__setattr__(self, "_meta", {"name": run_id, "group": None, "tags": (), "notes": None,
+                                           "job_type": None})
         self.id = run_id
-        self.name = run_id
         self.sweep_id = sweep_id
         self.project = project
-        self.config = Config(config)
-        self.summary: Dict[str, Any] = {}
+        self.entity = entity
+        self._on_event = on_event
+        self.config = Config(config, locked=(config or {}).keys() if lock_config else (),
+                             on_change=lambda d: self._event("config", d))
+        self.summary = Summary(on_change=lambda d: self._event("summary", d))
         self.history: List[Dict[str, Any]] = []
+        self.config_changes: Dict[str, Any] = {}  # keys the run added or changed after it started
+        self.metrics: Dict[str, Metric] = {}
+        self._aggregates: Dict[str, _Aggregate] = {}
+        self._explicit: set = set()
         self._on_log = on_log
         self._on_finish = on_finish
         self._stop_reason: Optional[str] = None
+        self._dir = dir
+        self._dir_parent: Optional[str] = None
+        self._step = 0
+        self._pending: Dict[str, Any] = {}
+        self._log_lock = threading.RLock()
+        self.exit_code: Optional[int] = None
         self.finished = False
         self.initialised = False
+
+    # -- metadata (name, group, tags, notes, job_type) -------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        meta = self.__dict__.get("_meta")
+        if meta is not None and name in meta:
+            return meta[name]
+        raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _META:
+            self.set_meta(**{name: value})
+        else:
+            object.__setattr__(self, name, value)
+
+    def set_meta(self, _quiet: bool = False, **values: Any) -> None:
+        """Record name / group / tags / notes / job_type (``None`` leaves one unchanged)."""
+        changed = {}
+        for key, value in values.items():
+            if key not in _META or value is None:
+                continue
+            if key == "tags":
+                value = tuple(str(t) for t in ([value] if isinstance(value, str) else value))
+            else:
+                value = str(value)
+            if self._meta.get(key) != value:
+                self._meta[key] = value
+                changed[key] = list(value) if key == "tags" else value
+        if changed and not _quiet:
+            self._event("meta", changed)
+
+    def meta(self) -> Dict[str, Any]:
+        """What the store records about the run besides its config and results."""
+        out: Dict[str, Any] = {}
+        for key in _META:
+            value = self._meta.get(key)
+            if value is None or value == () or (key == "name" and value == self.id):
+                continue
+            out[key] = list(value) if key == "tags" else value
+        if self.config_changes:
+            out["config_changes"] = dict(self.config_changes)
+        if self.metrics:
+            out["metrics"] = [m.as_dict() for m in self.metrics.values()]
+        if self.exit_code:
+            out["exit_code"] = self.exit_code
+        return out
+
+    def _event(self, kind: str, data: Any) -> None:
+        if kind == "config":
+            self.config_changes.update(data)
+        if self._on_event is not None:
+            self._on_event(kind, data)
+
+    # -- where it is ----------------------------------------------------------------------
+    @property
+    def dir(self) -> str:
+        """The run's own folder (created on first use): ``<sweep>/files/<run id>`` under an agent."""
+        if self._dir is None:
+            import tempfile
+
+            if self._dir_parent:
+                os.makedirs(self._dir_parent, exist_ok=True)
+            self._dir = tempfile.mkdtemp(prefix="minisweep-run-%s-" % self.id, dir=self._dir_parent)
+        os.makedirs(self._dir, exist_ok=True)
+        return self._dir
+
+    @property
+    def path(self) -> str:
+        return "/".join(str(p) for p in (self.entity or "local", self.project or "uncategorized", self.id))
+
+    @property
+    def step(self) -> int:
+        return self._step
+
+    @property
+    def url(self) -> None:
+        return None
+
+    def get_url(self) -> None:
+        """There is no web page for an offline run."""
+        return None
+
+    get_project_url = get_sweep_url = get_url
+
+    @property
+    def offline(self) -> bool:
+        return True
+
+    @property
+    def disabled(self) -> bool:
+        return False
+
+    @property
+    def resumed(self) -> bool:
+        return False
+
+    def project_name(self) -> Optional[str]:
+        return self.project
 
     # -- stopping -----------------------------------------------------------------------
     @property
@@ -183,42 +638,217 @@ class ActiveRun:
         if self._stop_reason is None:
             self._stop_reason = reason
 
-    # -- the W&B surface -----------------------------------------------------------------
-    def log(self, data: Dict[str, Any], step: Optional[int] = None, commit: Any = None) -> None:
-        """Append a history row (``step`` and ``commit`` are accepted for W&B compatibility)."""
+    # -- logging --------------------------------------------------------------------------
+    def log(self, data: Dict[str, Any], step: Optional[int] = None, commit: Any = None, sync: Any = None) -> None:
+        """Add ``data`` to the history with W&B's rules for ``step`` and ``commit`` (see the module docs)."""
         if not isinstance(data, dict):
             raise TypeError("log() takes a dict of metrics, got %s" % type(data).__name__)
         if self.finished:
             raise MinisweepError("run %s is finished; log() after finish() is not recorded" % self.id)
-        row = dict(data)
-        if step is not None and "_step" not in row:
-            row["_step"] = step
-        self.record(row)
+        with self._log_lock:
+            if step is not None:
+                try:
+                    step = int(step)
+                except (TypeError, ValueError):
+                    raise TypeError("log(step=...) takes an integer, got %r" % (step,)) from None
+                if step < self._step:
+                    _note("log(step=%d) is below the current step %d: the data is ignored, as W&B does"
+                          % (step, self._step))
+                    data = {}
+                elif step > self._step:
+                    self._commit()
+                    self._step = step
+            if data:
+                self._pending.update(data)
+                if step is not None:
+                    self._pending["_step"] = step
+            if commit or (commit is None and step is None):
+                self._commit()
         if self._stop_reason is not None:
             raise RunStopped(self.id, self._stop_reason)
 
-    def record(self, row: Dict[str, Any]) -> None:
-        """Append a row without the stop check (how the agent adds rows a child process reported)."""
-        self.history.append(row)
-        self.summary.update(row)
-        if self._on_log is not None:
-            self._on_log(row)
+    def _commit(self) -> None:
+        """Write the pending row (lock held)."""
+        if not self._pending:
+            return
+        row, self._pending = self._pending, {}
+        self._step += 1
+        self.record(row)
 
+    def flush(self) -> None:
+        """Write a row still waiting for its step to end (``finish()`` does this)."""
+        with self._log_lock:
+            self._commit()
+
+    def record(self, row: Dict[str, Any]) -> None:
+        """Add a history row without the stop check (how the agent adds rows a child process reported)."""
+        flat = flatten({k: v for k, v in row.items() if not is_media(v)})
+        if not flat:
+            return
+        with self._log_lock:
+            self.history.append(flat)
+            self._summarise(flat)
+        if self._on_log is not None:
+            self._on_log(flat)
+
+    def _summarise(self, row: Dict[str, Any]) -> None:
+        plain: Dict[str, Any] = {}
+        for key, value in row.items():
+            metric = self._metric_for(key) if key not in self._explicit else None
+            ops = metric.ops() if metric is not None else []
+            if not ops or ops == ["copy"]:
+                plain[key] = value
+                continue
+            agg = self._aggregates.setdefault(key, _Aggregate())
+            agg.add(value)
+            if "none" in ops:
+                continue
+            out = {}
+            for op in ops:
+                if op == "mean":
+                    out[key + ".mean"] = agg.total / agg.count if agg.count else None
+                elif op == "best":
+                    maximize = str(metric.goal or "minimize").lower() == "maximize"
+                    out[key + ".best"] = agg.max if maximize else agg.min
+                elif op in ("min", "max", "last", "first"):
+                    out[key + "." + op] = getattr(agg, op)
+            self.summary._drop_quietly([key])
+            self.summary._set_quietly({k: v for k, v in out.items() if v is not None})
+        if plain:
+            self.summary._set_quietly(plain)
+
+    def _metric_for(self, key: str) -> Optional[Metric]:
+        metric = self.metrics.get(key)
+        if metric is not None:
+            return metric
+        for m in self.metrics.values():
+            if m.name.endswith("*") and m.matches(key):
+                return m
+        return None
+
+    def define_metric(self, name: str, step_metric: Any = None, step_sync: Optional[bool] = None,
+                      hidden: Optional[bool] = None, summary: Optional[str] = None, goal: Optional[str] = None,
+                      overwrite: Optional[bool] = None, **kwargs: Any) -> Metric:
+        """Say how a metric's summary is made: ``summary="min"`` keeps ``name.min`` instead of the last value.
+
+        ``summary`` is one of, or a comma-separated list of, ``min``, ``max``,
+        ``mean``, ``first``, ``last``, ``best`` (with ``goal``), ``none``.  A
+        sweep whose metric is ``name.min`` then reads that value; a sweep whose
+        metric is ``name`` still reads the best value in the history, as in W&B.
+        ``step_metric``, ``hidden`` and ``step_sync`` only change W&B's charts and are accepted.
+        """
+        if isinstance(step_metric, Metric):
+            step_metric = step_metric.name
+        check_metric(name, step_metric, summary, goal)
+        old = self.metrics.get(name)
+        if old is not None and not overwrite:
+            summary = summary if summary is not None else old.summary
+            goal = goal if goal is not None else old.goal
+            step_metric = step_metric if step_metric is not None else old.step_metric
+        metric = Metric(name, step_metric, summary, goal, hidden, step_sync)
+        self.metrics[name] = metric
+        self._event("define_metric", metric.as_dict())
+        return metric
+
+    # -- files ------------------------------------------------------------------------------
+    def save(self, glob_str: Optional[str] = None, base_path: Optional[str] = None, policy: str = "live") -> List[str]:
+        """Copy the files matching ``glob_str`` into :attr:`dir` (keeping paths below ``base_path``)."""
+        import glob
+        import shutil
+
+        if glob_str is None:
+            return []
+        pattern = os.fspath(glob_str)
+        if policy not in ("live", "now", "end"):
+            raise MinisweepValueError("save(policy=%r): expected 'live', 'now' or 'end'" % (policy,))
+        saved = []
+        for path in sorted(glob.glob(pattern, recursive=True)):
+            if not os.path.isfile(path):
+                continue
+            if base_path is not None:
+                rel = os.path.relpath(path, base_path)
+            else:
+                rel = os.path.basename(path)
+            if rel.startswith(".."):
+                rel = os.path.basename(path)
+            target = os.path.join(self.dir, rel)
+            if os.path.abspath(target) != os.path.abspath(path):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copyfile(path, target)
+            saved.append(target)
+        return saved
+
+    # -- ending ---------------------------------------------------------------------------
     def finish(self, exit_code: Optional[int] = None, quiet: Any = None) -> None:
-        """End the run now (the agent records it when the function returns)."""
-        if not self.finished:
-            self.finished = True
-            if self._on_finish is not None:
-                self._on_finish()
+        """End the run: write any pending row; a non-zero ``exit_code`` marks it failed."""
+        if self.finished:
+            return
+        self.flush()
+        if exit_code is not None:
+            self.set_exit_code(exit_code)
+        self.finished = True
+        if self._on_event is not None:
+            self._on_event("finish", {"exit_code": self.exit_code})
+        if self._on_finish is not None:
+            self._on_finish()
+
+    def set_exit_code(self, exit_code: Any) -> None:
+        try:
+            self.exit_code = int(exit_code)
+        except (TypeError, ValueError):
+            self.exit_code = 1
+
+    def reopen(self) -> None:
+        """``init()`` again after ``finish()`` (``reinit``): the same sweep run takes more data."""
+        self.finished = False
 
     def __enter__(self) -> "ActiveRun":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.finish()
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        self.finish(exit_code=1 if exc_type is not None and not issubclass(exc_type, RunStopped) else None)
 
     def __repr__(self) -> str:
         return "ActiveRun(%r, config=%r)" % (self.id, self.config.as_dict())
+
+    # -- accepted and harmless (W&B features with no offline meaning) --------------------
+    def watch(self, *args: Any, **kwargs: Any) -> None:
+        """W&B logs gradients to its server; nothing to do offline."""
+
+    def unwatch(self, *args: Any, **kwargs: Any) -> None:
+        """See :meth:`watch`."""
+
+    def alert(self, *args: Any, **kwargs: Any) -> None:
+        """W&B sends an alert by e-mail or Slack; offline the title and text go to standard error."""
+        title = kwargs.get("title", args[0] if args else "")
+        text = kwargs.get("text", args[1] if len(args) > 1 else "")
+        _note("alert: %s: %s" % (title, text))
+
+    def mark_preempting(self) -> None:
+        """Nothing to tell: an offline sweep has no server to warn."""
+
+    def log_code(self, *args: Any, **kwargs: Any) -> None:
+        """W&B uploads the source code; offline it is where it is."""
+        return None
+
+    def log_artifact(self, artifact: Any, *args: Any, **kwargs: Any) -> Any:
+        """Accepted: the artifact's files stay on disk where they are (nothing is uploaded)."""
+        return artifact
+
+    log_model = link_model = link_artifact = upload_file = log_artifact
+
+    def use_artifact(self, *args: Any, **kwargs: Any) -> Any:
+        raise OfflineError("use_artifact() downloads from W&B's server, which an offline sweep has not got; "
+                           "read the files from disk instead")
+
+    use_model = use_artifact
+
+    def status(self) -> Dict[str, Any]:
+        return {"id": self.id, "finished": self.finished, "should_stop": self.should_stop}
+
+
+class OfflineError(MinisweepError, RuntimeError):
+    """A W&B feature that needs W&B's server (``wandb.Api()``, ``use_artifact``): the error names the offline way."""
 
 
 # ------------------------------------------------------------------------ the current run
@@ -226,7 +856,7 @@ class ActiveRun:
 _local = threading.local()
 _active: Dict[int, ActiveRun] = {}   # thread ident -> run, for every run an agent is executing
 _active_lock = threading.Lock()
-_standalone: List[ActiveRun] = []    # the run init() made outside any agent, if any
+_standalone: List[ActiveRun] = []    # the runs init() made outside any agent
 
 
 def bind(run: ActiveRun) -> None:
@@ -258,24 +888,64 @@ def current_run() -> Optional[ActiveRun]:
     return None
 
 
+def live_run() -> Optional[ActiveRun]:
+    """``wandb.run``: the current run, or ``None`` before ``init()`` and after ``finish()``."""
+    run = current_run()
+    if run is None or run.finished:
+        return None
+    return run
+
+
+def _env_meta() -> Dict[str, Any]:
+    """W&B's environment variables for a run's name, notes, tags, group and job type."""
+    env = os.environ
+    tags = env.get("WANDB_TAGS")
+    return {"name": env.get("WANDB_NAME") or None, "notes": env.get("WANDB_NOTES") or None,
+            "group": env.get("WANDB_RUN_GROUP") or None, "job_type": env.get("WANDB_JOB_TYPE") or None,
+            "tags": [t.strip() for t in tags.split(",") if t.strip()] if tags else None}
+
+
 def init(project: Optional[str] = None, config: Any = None, **kwargs: Any) -> ActiveRun:
     """Start (or join) the current run and return it; ``config`` values are defaults.
 
-    Inside an agent this is the run the agent claimed; its sweep values win
-    over ``config``.  Elsewhere it makes a standalone, in-memory run.  Other W&B
-    keyword arguments (``entity``, ``name``, ``reinit``, ``mode``, ...) are accepted
-    and ignored.
+    Inside an agent this is the run the agent claimed: its sweep values win
+    over ``config``, and W&B's ``id`` / ``resume`` are ignored (as W&B ignores
+    them in a sweep).  Elsewhere it makes a standalone, in-memory run.
+    ``name``, ``group``, ``tags``, ``notes`` and ``job_type`` are recorded
+    with the run (``WANDB_NAME``, ``WANDB_TAGS``, ... are the defaults);
+    ``config_exclude_keys`` / ``config_include_keys`` filter ``config``;
+    ``allow_val_change=True`` lets the script change config values; ``dir`` is
+    where a standalone run keeps its files.  Other W&B arguments (``entity``,
+    ``reinit``, ``mode``, ``settings``, ``save_code``, ``sync_tensorboard``, ...)
+    are accepted and change nothing: minisweep never sends data anywhere.
     """
-    defaults = _as_dict(config)
+    defaults = _as_dict(config, "init(config=...)")
+    include = kwargs.get("config_include_keys")
+    exclude = kwargs.get("config_exclude_keys")
+    if include:
+        defaults = {k: v for k, v in defaults.items() if k in include}
+    if exclude:
+        defaults = {k: v for k, v in defaults.items() if k not in exclude}
+    meta = _env_meta()
+    for key in _META:
+        if kwargs.get(key) is not None:
+            meta[key] = kwargs[key]
     run = current_run()
     if run is None:
         run = _from_environment(project)
         if run is None:
-            run = ActiveRun("standalone-%d" % (len(_standalone) + 1), project=project)
-        run.config.setdefaults(defaults)
+            run_id = str(kwargs.get("id") or os.environ.get("WANDB_RUN_ID") or "standalone-%d" % (len(_standalone) + 1))
+            run = ActiveRun(run_id, project=project or os.environ.get("WANDB_PROJECT"),
+                            entity=kwargs.get("entity") or os.environ.get("WANDB_ENTITY"), lock_config=False)
+            if kwargs.get("dir"):
+                run._dir_parent = os.fspath(kwargs["dir"])
         _standalone.append(run)
-    else:
-        run.config.setdefaults(defaults)
+    elif run.finished:
+        run.reopen()
+    if kwargs.get("allow_val_change"):
+        object.__setattr__(run.config, "_allow_changes", True)
+    run.config.setdefaults(defaults)
+    run.set_meta(**meta)
     run.initialised = True
     return run
 
@@ -284,11 +954,11 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
     """The run a command-line agent handed this process through its environment, if any.
 
     The agent sets ``MINISWEEP_RUN_ID``, ``MINISWEEP_RUN_CONFIG`` (the config as
-    JSON) and ``MINISWEEP_RUN_LOG`` (a file to append logged rows to, one JSON
-    object a line); it reads the rows back and records them in the sweep.
+    JSON), ``MINISWEEP_RUN_DIR`` (the run's folder) and ``MINISWEEP_RUN_LOG``, a
+    file the child appends to: one JSON value a line, a history row or an event
+    (see :data:`EVENTS`).  The agent reads it back and records it in the sweep.
+    The run is finished when the process exits (``atexit``), as W&B does.
     """
-    import os
-
     run_id = os.environ.get("MINISWEEP_RUN_ID")
     if not run_id:
         return None
@@ -299,29 +969,56 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
     except ValueError:
         values = {}
     path = os.environ.get("MINISWEEP_RUN_LOG")
-    on_log = None
+    write = None
     if path:
-        def on_log(row: Dict[str, Any], _path: str = path) -> None:
+        lock = threading.Lock()
+
+        def write(item: Any, _path: str = path) -> None:
             from .store import encode_value
 
-            line = json.dumps(encode_value(row), allow_nan=False) + "\n"
-            with open(_path, "a", encoding="utf-8") as fh:  # one complete line per write
-                fh.write(line)
-    return ActiveRun(run_id, values if isinstance(values, dict) else {},
-                     sweep_id=os.environ.get("MINISWEEP_SWEEP_ID"),
-                     project=os.environ.get("MINISWEEP_PROJECT") or project, on_log=on_log)
+            line = json.dumps(encode_value(item), allow_nan=False) + "\n"
+            with lock:
+                with open(_path, "a", encoding="utf-8") as fh:  # one complete line per write
+                    fh.write(line)
+
+    run = ActiveRun(run_id, values if isinstance(values, dict) else {},
+                    sweep_id=os.environ.get("MINISWEEP_SWEEP_ID"),
+                    project=os.environ.get("MINISWEEP_PROJECT") or project,
+                    entity=os.environ.get("WANDB_ENTITY") or None,
+                    dir=os.environ.get("MINISWEEP_RUN_DIR") or None,
+                    on_log=(lambda row: write(row)) if write else None,
+                    on_event=(lambda kind, data: write([kind, data])) if write else None)
+    import atexit
+
+    atexit.register(_finish_at_exit, run)
+    return run
 
 
-def _as_dict(config: Any) -> Dict[str, Any]:
-    if config is None:
-        return {}
-    if isinstance(config, Config):
-        return config.as_dict()
-    if isinstance(config, dict):
-        return dict(config)
-    if hasattr(config, "__dict__"):  # an argparse.Namespace, as W&B allows
-        return dict(vars(config))
-    raise TypeError("init(config=...) takes a dict, got %s" % type(config).__name__)
+def _finish_at_exit(run: ActiveRun) -> None:
+    try:
+        run.finish()
+    except Exception:  # pragma: no cover - a broken channel at exit must not hide the script's own error
+        pass
+
+
+def apply_event(run: ActiveRun, kind: str, data: Any) -> None:
+    """Apply an event a child reported (:data:`EVENTS`) to the agent's copy of its run."""
+    if kind == "summary" and isinstance(data, dict):
+        run.summary._set_quietly(flatten(data))
+        run._explicit.update(flatten(data))
+    elif kind == "config" and isinstance(data, dict):
+        run.config_changes.update(data)
+    elif kind == "meta" and isinstance(data, dict):
+        run.set_meta(_quiet=True, **{k: v for k, v in data.items() if k in _META})
+    elif kind == "define_metric" and isinstance(data, dict) and isinstance(data.get("name"), str):
+        try:
+            check_metric(data["name"], data.get("step_metric"), data.get("summary"), data.get("goal"))
+        except MinisweepValueError:
+            return
+        run.metrics[data["name"]] = Metric(data["name"], data.get("step_metric"), data.get("summary"),
+                                           data.get("goal"))
+    elif kind == "finish" and isinstance(data, dict) and data.get("exit_code") is not None:
+        run.set_exit_code(data["exit_code"])
 
 
 def _require_run(what: str) -> ActiveRun:
@@ -331,16 +1028,26 @@ def _require_run(what: str) -> ActiveRun:
     return run
 
 
-def log(data: Dict[str, Any], step: Optional[int] = None, commit: Any = None) -> None:
+def log(data: Dict[str, Any], step: Optional[int] = None, commit: Any = None, sync: Any = None) -> None:
     """``run.log(data)`` on the current run."""
     _require_run("log").log(data, step=step, commit=commit)
 
 
+def define_metric(name: str, *args: Any, **kwargs: Any) -> Metric:
+    """``run.define_metric(...)`` on the current run."""
+    return _require_run("define_metric").define_metric(name, *args, **kwargs)
+
+
+def save(glob_str: Optional[str] = None, base_path: Optional[str] = None, policy: str = "live") -> List[str]:
+    """``run.save(...)`` on the current run."""
+    return _require_run("save").save(glob_str, base_path, policy)
+
+
 def finish(exit_code: Optional[int] = None, quiet: Any = None) -> None:
-    """``run.finish()`` on the current run, if there is one."""
+    """``run.finish(exit_code)`` on the current run, if there is one."""
     run = current_run()
     if run is not None:
-        run.finish()
+        run.finish(exit_code=exit_code)
 
 
 def login(*args: Any, **kwargs: Any) -> bool:
@@ -379,9 +1086,59 @@ class _CurrentConfig:
     def __eq__(self, other: object) -> bool:
         return self._target() == other
 
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._target())
+
+    def __copy__(self) -> Config:
+        return copy.copy(self._target())
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Config:
+        return copy.deepcopy(self._target(), memo)
+
+
+class _CurrentSummary:
+    """``wandb.summary``: the current run's :class:`Summary` (an empty one outside a run)."""
+
+    def _target(self) -> Summary:
+        run = current_run()
+        return run.summary if run is not None else _detached_summary
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target(), name, value)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._target()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._target()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._target()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._target()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._target())
+
+    def __len__(self) -> int:
+        return len(self._target())
+
+    def __eq__(self, other: object) -> bool:
+        return self._target() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __repr__(self) -> str:
         return repr(self._target())
 
 
 _detached = Config()
+_detached_summary = Summary()
 config = _CurrentConfig()
+summary = _CurrentSummary()

@@ -437,7 +437,7 @@ class _Rec:
 
     __slots__ = ("id", "index", "config", "agent", "owner", "lease", "claimed_at", "started_at",
                  "last_at", "state", "history", "summary", "error", "wall_time", "finished_at",
-                 "pulse", "seen_pulse", "seen_since", "version", "pos")
+                 "pulse", "seen_pulse", "seen_since", "version", "pos", "meta")
 
     def __init__(self, run_id: str, index: int, config: Dict[str, Any], agent: str, owner: str,
                  lease: float, claimed_at: float) -> None:
@@ -461,6 +461,7 @@ class _Rec:
         self.seen_since = 0.0   # ... and when, on the reader's monotonic clock
         self.version = 0
         self.pos = -1           # position in the store's list of runs (by run number)
+        self.meta: Optional[Dict[str, Any]] = None  # name, group, tags, notes, ... (from finish)
 
     def touch(self, at: Any) -> None:
         self.pulse += 1
@@ -478,6 +479,8 @@ class _Rec:
             info["error"] = self.error
         if self.wall_time is not None:
             info["wall_time"] = self.wall_time
+        if self.meta:
+            info.update(self.meta)
         if extra:
             info.update(extra)
         summary = None
@@ -843,7 +846,8 @@ class SweepStore:
             rec.touch(now)
 
     def finish(self, run_id: str, state: str, *, summary: Optional[Dict[str, Any]] = None,
-               error: Optional[str] = None, wall_time: Optional[float] = None) -> None:
+               error: Optional[str] = None, wall_time: Optional[float] = None,
+               meta: Optional[Dict[str, Any]] = None) -> None:
         """Give a run its terminal state; synced to disk before returning.
 
         Args:
@@ -851,6 +855,9 @@ class SweepStore:
             summary: values to add to (or override in) the summary.
             error: what went wrong, for ``failed`` runs.
             wall_time: seconds the run took.
+            meta: what the run said about itself (``name``, ``group``, ``tags``,
+                ``notes``, ``job_type``, ``config_changes``, ``metrics``,
+                ``exit_code``); shown in ``Run.info``.
 
         Raises:
             StateError: ``state`` is not terminal, or the run is finished already.
@@ -879,6 +886,8 @@ class SweepStore:
                 record["error"] = str(error)
             if wall_time is not None:
                 record["wall_time"] = _number(wall_time)
+            if meta:
+                record["meta"] = encode_value(dict(meta))
             fd = self._append([record])
         try:
             _fsync(fd)
@@ -1303,6 +1312,8 @@ class SweepStore:
             rec.summary = _decode_row(summary)
         rec.error = r.get("error") if isinstance(r.get("error"), str) else None
         rec.wall_time = r.get("wall_time") if isinstance(r.get("wall_time"), (int, float)) else None
+        meta = r.get("meta")
+        rec.meta = _decode_row(meta) if isinstance(meta, dict) else None
         rec.finished_at = _number(r.get("at"), rec.last_at)
         rec.touch(r.get("at"))
         self._active.discard(rec.id)

@@ -52,6 +52,8 @@ class RunTest(unittest.TestCase):
         bind(active)
         minisweep.log({"loss": 2.0})
         minisweep.log({"loss": 1.0, "acc": 0.5}, step=7)
+        self.assertEqual(rows, [{"loss": 2.0}])  # W&B: step 7's row is written when step 7 ends
+        active.finish()
         self.assertEqual(rows, [{"loss": 2.0}, {"loss": 1.0, "acc": 0.5, "_step": 7}])
         self.assertEqual(active.summary, {"loss": 1.0, "acc": 0.5, "_step": 7})
         self.assertEqual(minisweep.summary["loss"], 1.0)
