@@ -7,6 +7,7 @@
     minisweep sweep --pause|--resume|--stop|--cancel ID
     minisweep ls                             # the sweeps in the store
     minisweep status ID                      # a table of runs, best marked
+    minisweep status ID --watch              # a live view until the sweep is over (q quits)
     minisweep best ID [--format args]        # the best run's config, as JSON or as --k=v args
     minisweep export ID --format csv|jsonl   # every run, for a spreadsheet or a script
     minisweep report ID -o report.html       # one self-contained HTML page with plots
@@ -232,6 +233,15 @@ def _cmd_ls(args: Any) -> int:
 
 
 def _cmd_status(args: Any) -> int:
+    if args.watch:
+        from .api import open_store
+        from .watch import watch
+
+        interval = args.interval
+        if not (interval > 0 and interval < float("inf")):
+            raise _UsageError("--interval: expected a positive number of seconds, got %s" % _short(interval))
+        store = open_store(args.sweep_id, getattr(args, "project", None), args.dir)
+        return watch(store, interval=interval, mode="plain" if args.plain else "auto")
     result = _load(args)
     metric = result.config.metric
     best = result.best_run()
@@ -340,12 +350,25 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _cmd_report(args: Any) -> int:
+    import os
+
     from .report import render_report
 
+    refresh = args.refresh
+    if refresh is not None and not (refresh > 0 and refresh < float("inf")):
+        raise _UsageError("--refresh: expected a positive number of seconds, got %s" % _short(refresh))
     result = _load(args)
-    html = render_report(result)
-    with open(args.output, "w", encoding="utf-8") as fh:
-        fh.write(html)
+    html = render_report(result, refresh=refresh)
+    # a new name, then a rename: a browser reloading the page never reads half of it
+    tmp = os.path.join(os.path.dirname(os.path.abspath(args.output)),
+                       ".%s.%d.tmp" % (os.path.basename(args.output), os.getpid()))
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        os.replace(tmp, args.output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     print("wrote %s (%d runs)" % (args.output, len(result.runs)), file=sys.stderr)
     return 0
 
@@ -486,8 +509,15 @@ def build_parser() -> Any:
     p = add("ls", _cmd_ls, "list the sweeps", "List the sweeps in the store.", sweep_id=False)
     p.add_argument("--project", help="only this project")
 
-    add("status", _cmd_status, "a table of a sweep's runs", "Show a sweep's runs: state, runtime, "
-        "parameters and metric, the best one marked with *.")
+    p = add("status", _cmd_status, "a table of a sweep's runs (--watch: live)", "Show a sweep's runs: state, "
+            "runtime, parameters and metric, the best one marked with *. With --watch: a live view (runs in "
+            "progress, the best so far, hyperband stops as they happen) until the sweep is over or q is pressed.")
+    p.add_argument("--watch", action="store_true", help="keep watching: refresh the view until the sweep is over "
+                                                         "(q quits)")
+    p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                   help="--watch: seconds between refreshes (default 1)")
+    p.add_argument("--plain", action="store_true", help="--watch: print a plain table at each change instead of "
+                                                         "a full-screen view")
 
     p = add("best", _cmd_best, "the best run's config", "Print the best run's config as JSON, or as --k=v "
             "arguments (the form ${args} gives a program).")
@@ -499,8 +529,12 @@ def build_parser() -> Any:
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     p = add("report", _cmd_report, "an offline HTML report", "Write one self-contained HTML page: the metric "
-            "over runs, a parallel-coordinates plot, parameter importance and the runs table.")
+            "over runs, every run's learning curve, a parallel-coordinates plot, the metric against each "
+            "parameter, parameter importance and the runs table.")
     p.add_argument("-o", "--output", default="report.html", help="file to write (default report.html)")
+    p.add_argument("--refresh", type=float, metavar="SECONDS",
+                   help="make the page reload itself every SECONDS; re-run the command as often (a shell "
+                        "loop, cron) and a browser left open follows a running sweep")
     return parser
 
 

@@ -3,8 +3,10 @@
 :func:`render_report` turns a :class:`~.api.SweepResult` into a single HTML
 file with inline CSS and SVG only: no scripts, fonts, images or links to
 fetch, so it opens offline and can be mailed or archived as it is.  Every
-string that comes from a config, a run or an error is HTML-escaped.  The page
-has five parts:
+string that comes from a config, a run or an error is HTML-escaped.  With
+``refresh=`` the page reloads itself (a ``<meta http-equiv="refresh">``, no
+script), so a browser left open on a page that is re-rendered to the same file
+follows a running sweep.  The page has seven parts:
 
 The header
     the sweep's id, project, method, metric and goal, state, how many runs
@@ -16,6 +18,15 @@ The metric over runs
     seen up to that run, so it shows how fast the search improved and
     whether it was still improving when it stopped.  The y axis is logarithmic
     when the values are all positive and span two decades or more.
+Learning curves
+    every run's metric at each step it logged it (x is ``_step`` when every
+    row that holds the metric has one, else the iteration: the n-th value,
+    as hyperband counts), all runs on one chart, coloured by the rank of
+    their best value, the best run in black on top; a cross marks where
+    hyperband stopped a run (the end of its curve).  Log scale as above.
+    Past :data:`CURVE_POINT_BUDGET` points in all, each curve is
+    *downsampled* to the min/max envelope of equal slices of the x axis
+    (see :func:`downsample`), and the page says so.
 Parallel coordinates
     one vertical axis per parameter (nested names dotted) and a last one for
     the metric; each run is a polyline through its values, coloured by its
@@ -26,6 +37,10 @@ Parallel coordinates
     parameter that has one value in every run carries no information and is
     left out (the page says which).  Bundles of dark lines through one region
     of an axis are the values that did well.
+The metric against each parameter
+    one small chart per parameter that varied: each finished run's best
+    value against its value of the parameter (categories side by side,
+    spread sideways so they can be counted), the best run ringed.
 Parameter importance
     for each parameter, how much of the metric's spread across runs it
     accounts for on its own (see below), as sorted bars.
@@ -60,7 +75,7 @@ search moved together share their credit.
 8
 >>> page = render_report(load(sweep_id, dir=root))
 >>> page.startswith("<!DOCTYPE html>"), page.count("<svg"), "&lt;sgd&gt;" in page, "<sgd>" in page
-(True, 3, True, False)
+(True, 6, True, False)
 >>> shutil.rmtree(root)
 """
 
@@ -73,7 +88,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .distributions import is_log_scale
 
-__all__ = ["render_report", "importance"]
+__all__ = ["render_report", "importance", "curve", "downsample"]
 
 #: States whose runs count as done with a usable metric (as :meth:`SweepResult.best_run` counts them).
 _DONE = ("finished", "stopped")
@@ -336,6 +351,19 @@ class _Scale:
 
     def __call__(self, v: float) -> float:
         return self.start + (self.end - self.start) * self.fraction(v)
+
+    def pixel(self) -> Any:
+        """A fast ``v -> round(self(v))`` for many values."""
+        lo, hi = self._t(self.lo), self._t(self.hi)
+        start = self.start
+        if hi <= lo:
+            mid = int(round((self.start + self.end) / 2.0))
+            return lambda v: mid
+        k = (self.end - self.start) / (hi - lo)
+        if self.log:
+            log10 = math.log10
+            return lambda v: int(round(start + k * (log10(v) - lo)))
+        return lambda v: int(round(start + k * (v - lo)))
 
 
 def _metric_is_log(values: Sequence[float]) -> bool:
@@ -826,6 +854,360 @@ def _table(params: Sequence[Any], rows: List[_Row], metric: Any, best: Optional[
     return "\n".join(out)
 
 
+# ------------------------------------------------------------------------------------ learning curves
+
+#: Points drawn for all learning curves together, at most; beyond it curves are downsampled.
+CURVE_POINT_BUDGET = 150000
+#: Runs at or below which each curve and dot gets its own hover text.
+_TITLED_RUNS = 150
+
+
+def _stop_reason(run: Any) -> Optional[str]:
+    """Why a run in state ``stopped`` was stopped (its recorded reason), else ``None``."""
+    if run.state != "stopped":
+        return None
+    reason = (run.info or {}).get("error")
+    return str(reason) if reason else "stopped early"
+
+
+def _by_hyperband(reason: Optional[str]) -> bool:
+    return bool(reason) and str(reason).startswith("hyperband")
+
+
+def _curve_x_kind(rows: Sequence[_Row], name: str) -> str:
+    """``"step"`` when every row that logged the metric also has a numeric ``_step``, else ``"iteration"``."""
+    seen = False
+    for r in rows:
+        for row in r.run.history:
+            if _finite(row.get(name)):
+                seen = True
+                if not _finite(row.get("_step")):
+                    return "iteration"
+    return "step" if seen else "iteration"
+
+
+def curve(run: Any, name: str, x_kind: str = "iteration") -> List[Tuple[float, float]]:
+    """A run's learning curve: ``(x, value)`` for each finite value of ``name`` it logged, in order.
+
+    ``x`` is the row's ``_step`` when ``x_kind`` is ``"step"``, else the
+    value's iteration: 1 for the first value logged, 2 for the second, as
+    hyperband counts them.
+
+    >>> from .runs import Run
+    >>> run = Run("r", history=[{"loss": 3.0, "_step": 0}, {"acc": 1}, {"loss": float("nan")},
+    ...                         {"loss": 2.0, "_step": 5}])
+    >>> curve(run, "loss"), curve(run, "loss", "step")
+    ([(1, 3.0), (2, 2.0)], [(0, 3.0), (5, 2.0)])
+    """
+    out: List[Tuple[float, float]] = []
+    step = x_kind == "step"
+    isfinite = math.isfinite
+    for row in run.history:
+        value = row.get(name)
+        if value.__class__ is float or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            if isfinite(value):
+                out.append((row.get("_step") if step else len(out) + 1, float(value)))
+    return out
+
+
+def downsample(points: Sequence[Tuple[float, float]], lo: float, hi: float,
+               buckets: int) -> List[Tuple[float, float]]:
+    """Keep the lowest and the highest point of each of ``buckets`` equal slices of ``[lo, hi]``.
+
+    The min/max envelope: peaks and dips survive, in their order along x;
+    the first and the last point are always kept (a curve still ends where
+    the run stopped).  ``points`` must be sorted by x.
+
+    >>> pts = [(x, (-1) ** x * x) for x in range(1, 101)]
+    >>> small = downsample(pts, 1, 100, 10)
+    >>> len(small), small[0], small[-1], max(small, key=lambda p: p[1])
+    (22, (1, -1), (100, 100), (100, 100))
+    """
+    if len(points) <= 2 * buckets + 2:
+        return list(points)
+    width = (hi - lo) / float(buckets) or 1.0
+    out: List[Tuple[float, float]] = [points[0]]
+    current, low, high = None, None, None
+
+    def flush() -> None:
+        pair = sorted({id(low): low, id(high): high}.values(), key=lambda p: p[0])
+        out.extend(p for p in pair if p is not out[-1])
+
+    for p in points[1:-1]:
+        b = min(int((p[0] - lo) / width), buckets - 1)
+        if b != current:
+            if current is not None:
+                flush()
+            current, low, high = b, p, p
+        else:
+            if p[1] < low[1]:
+                low = p
+            if p[1] > high[1]:
+                high = p
+    if current is not None:
+        flush()
+    out.append(points[-1])
+    return out
+
+
+def _path(points: Sequence[Tuple[int, int]]) -> str:
+    """An SVG path through integer points, in relative moves (the shortest text), repeats dropped."""
+    x0, y0 = points[0]
+    parts = ["M%d %d" % (x0, y0)]
+    steps = []
+    for x, y in points[1:]:
+        if x == x0 and y == y0:
+            continue
+        steps.append("%d %d" % (x - x0, y - y0))
+        x0, y0 = x, y
+    if steps:
+        parts.append("l" + " ".join(steps))
+    else:
+        parts.append("h0")  # a lone point: a dot, with round caps
+    return "".join(parts)
+
+
+def _ascending(points: Sequence[Tuple[float, float]]) -> bool:
+    return all(a[0] <= b[0] for a, b in zip(points, points[1:]))
+
+
+def _curves(rows: List[_Row], metric: Any, best: Optional[_Row]) -> str:
+    """Every run's metric over its steps on one chart: best in black, hyperband stops marked."""
+    x_kind = _curve_x_kind(rows, metric.name)
+    curves = [(r, curve(r.run, metric.name, x_kind)) for r in rows]
+    curves = [(r, pts if x_kind == "iteration" or _ascending(pts) else sorted(pts, key=lambda p: p[0]))
+              for r, pts in curves if pts]  # (W&B's _step only grows; a run that logged out of order is sorted)
+    if not curves:
+        return '<p class="note">No run has logged a finite value of %s yet.</p>' % _esc(metric.name)
+    width, height = 1000, 420
+    left, right, top, bottom = 78, 24, 16, 48
+    all_y = [y for _, pts in curves for _, y in pts]
+    all_x = [x for _, pts in curves for x, _ in pts]
+    log = _metric_is_log(all_y)
+    ys = _Scale(all_y, height - bottom, top, log=log)
+    integer = all(float(x) == int(x) for x in all_x)
+    xs = _Scale(all_x, left, width - right, count=10, integer=integer)
+    if x_kind == "iteration" or min(all_x) >= 0:
+        xs.lo = max(xs.lo, 0)
+        xs.ticks = [t for t in xs.ticks if t >= xs.lo]
+    # downsampling: the budget shared among the curves, never finer than two points per pixel column
+    plot_w = width - right - left
+    buckets = max(8, min(plot_w, CURVE_POINT_BUDGET // (2 * len(curves))))
+    x_lo, x_hi = min(all_x), max(all_x)
+    thinned = 0
+    logged = drawn = 0
+
+    px_x, px_y = xs.pixel(), ys.pixel()
+
+    def pixels(pts: Sequence[Tuple[float, float]]) -> List[Tuple[int, int]]:
+        return [(px_x(x), px_y(y)) for x, y in pts]
+
+    # colour by rank of each run's best value on its curve, in ten shades, worst drawn first
+    def best_of(pts: Sequence[Tuple[float, float]]) -> float:
+        values = [y for _, y in pts]
+        return -max(values) if metric.maximize else min(values)
+
+    ranked = sorted(curves, key=lambda c: best_of(c[1]))
+    n = len(ranked)
+    titled = n <= _TITLED_RUNS
+    shades: List[List[str]] = [[] for _ in range(10)]
+    best_curve = None
+    marks = []
+    for rank, (r, pts) in enumerate(ranked):
+        logged += len(pts)
+        shown = downsample(pts, x_lo, x_hi, buckets)
+        if len(shown) < len(pts):
+            thinned += 1
+        drawn += len(shown)
+        px = pixels(shown)
+        reason = _stop_reason(r.run)
+        if reason is not None:
+            marks.append((r, pts[-1][0], px[-1], reason))
+        if best is not None and r is best:
+            best_curve = (r, px)
+            continue
+        title = ""
+        if titled:
+            title = "<title>run %d %s (%s): best %s</title>" % (r.number, _esc(r.run.id), _esc(r.run.state),
+                                                                 _esc(r.metric_text))
+        shade = min(9, rank * 10 // n)
+        shades[shade].append('<path data-run="%s" d="%s">%s</path>' % (_esc(r.run.id), _path(px), title))
+    opacity = 0.9 if n <= 20 else (0.6 if n <= 200 else (0.35 if n <= 1000 else 0.22))
+    out = ['<svg class="plot" viewBox="0 0 %d %d" width="%d" height="%d" role="img">' % (width, height, width, height),
+           '<title>%s over the steps of each run</title>' % _esc(metric.name)]
+    out += _axis_left(ys, left, width - right, grid=True)
+    base = height - bottom
+    out.append('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (left, base, width - right, base))
+    for t in xs.ticks:
+        x = xs(t)
+        out.append('<line class="axis" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, base, x, base + 4))
+        out.append(_svg_text(x, base + 18, _num(t), cls="tick", anchor="middle"))
+    xlabel = "step (_step)" if x_kind == "step" else "iteration (the n-th value of %s each run logged)" % metric.name
+    out.append(_svg_text((left + width - right) / 2, height - 8, xlabel, limit=80, cls="label", anchor="middle"))
+    label = metric.name + (" (log scale)" if ys.log else "")
+    out.append(_svg_text(16, (top + base) / 2, label, limit=48, cls="label", anchor="middle",
+                         extra=' transform="rotate(-90 16 %.1f)"' % ((top + base) / 2)))
+    for shade in range(9, -1, -1):  # worst first: the better runs end up on top
+        if shades[shade]:
+            out.append('<g class="curves" stroke="%s" stroke-opacity="%.2f">%s</g>'
+                       % (_colour(1.0 - (shade + 0.5) / 10.0), opacity, "".join(shades[shade])))
+    if marks:
+        out.append(_stop_marks(marks, x_kind))
+    if best_curve is not None:
+        r, px = best_curve
+        d = _path(px)
+        out.append('<path class="curve-halo" d="%s"/>' % d)
+        out.append('<path class="curve-best" data-run="%s" d="%s"><title>best run %s: %s = %s</title></path>'
+                   % (_esc(r.run.id), d, _esc(r.run.id), _esc(metric.name), _esc(r.metric_text)))
+        ex, ey = px[-1]
+        anchor = "end" if ex > width * 0.7 else "start"
+        out.append(_svg_text(ex + (-8 if anchor == "end" else 8), ey - 10, "best: %s" % r.run.id, limit=40,
+                             cls="callout", anchor=anchor))
+    out.append("</svg>")
+    legend = ['<div class="legend"><span><i class="line shade"></i> one line per run, coloured by the rank of its '
+              'best %s (dark: better)</span>' % _esc(metric.name)]
+    if best_curve is not None:
+        legend.append('<span><i class="line black"></i> the best run</span>')
+    if marks:
+        legend.append('<span><i class="cross">\u00d7</i> where hyperband stopped a run (grey: stopped for '
+                      'another reason, such as a cancelled sweep)</span>')
+    legend.append("</div>")
+    notes = []
+    if thinned:
+        notes.append("Downsampled for drawing: %d of %d curves have more values than the chart has room for, so "
+                     "each keeps only its lowest and highest value in each of %d equal slices of the %s axis (the "
+                     "min/max envelope: peaks and dips survive); %s of %s logged values are drawn. The table and "
+                     "the other charts use every value."
+                     % (thinned, n, buckets, "step" if x_kind == "step" else "iteration",
+                        "{:,}".format(drawn), "{:,}".format(logged)))
+    note = "".join('<p class="note downsampled">%s</p>' % t for t in notes)
+    return "".join(legend) + '<div class="figure">%s</div>' % "\n".join(out) + note
+
+
+def _stop_marks(marks: Sequence[Tuple[_Row, float, Tuple[int, int], str]], x_kind: str) -> str:
+    """A cross where each stopped run's curve ends; one path per run, or, for many, one path in all."""
+    unit = "step" if x_kind == "step" else "iteration"
+    if len(marks) <= _TITLED_RUNS:
+        parts = []
+        for r, step, (x, y), reason in marks:
+            parts.append('<path class="stop-mark%s" data-run="%s" data-step="%s" d="M%d %dl8 8m0 -8l-8 8">'
+                         '<title>run %s stopped at %s %s: %s</title></path>'
+                         % ("" if _by_hyperband(reason) else " other", _esc(r.run.id), _esc(_num(step, 12)),
+                            x - 4, y - 4, _esc(r.run.id), unit, _num(step), _esc(_clip(reason, 300)[0])))
+        return '<g class="stop-marks">%s</g>' % "".join(parts)
+    # thousands of stops pile up at the same few steps: draw each distinct pixel once
+    groups: Dict[bool, List[str]] = {True: [], False: []}
+    seen = set()
+    for r, step, (x, y), reason in marks:
+        hyper = _by_hyperband(reason)
+        if (x, y, hyper) not in seen:
+            seen.add((x, y, hyper))
+            groups[hyper].append("M%d %dl6 6m0 -6l-6 6" % (x - 3, y - 3))
+    out = ['<g class="stop-marks many">']
+    for hyper in (False, True):
+        if groups[hyper]:
+            out.append('<path class="stop-mark%s" d="%s"><title>%d runs stopped %s</title></path>'
+                       % ("" if hyper else " other", "".join(groups[hyper]),
+                          sum(1 for m in marks if _by_hyperband(m[3]) == hyper),
+                          "by hyperband" if hyper else "for another reason"))
+    out.append("</g>")
+    return "".join(out)
+
+
+def _jitter(number: int) -> float:
+    """A fixed pseudo-random offset in [-0.5, 0.5) for a run number (the same on every render)."""
+    return ((number * 2654435761) % 1000) / 1000.0 - 0.5
+
+
+def _param_charts(params: Sequence[Any], rows: List[_Row], metric: Any, best: Optional[_Row]) -> str:
+    """One small chart per varying parameter: each finished run's metric against its value."""
+    done = [r for r in rows if r.done]
+    if len(done) < 2:
+        return '<p class="note">These charts need at least two finished runs with a value of %s.</p>' % (
+            _esc(metric.name))
+    values = [r.metric for r in done]
+    log = _metric_is_log(values)
+    width, height = 340, 230
+    left, right, top, bottom = 62, 14, 26, 42
+    charts = []
+    for p in params:
+        present = [r for r in done if r.values[p.name] is not _MISSING]
+        if len({_key(r.values[p.name]) for r in present}) < 2:
+            continue
+        ys = _Scale([r.metric for r in present], height - bottom, top, log=log, count=4)
+        xvals = [r.values[p.name] for r in present]
+        out = ['<svg class="plot small" viewBox="0 0 %d %d" width="%d" height="%d" role="img">'
+               % (width, height, width, height),
+               '<title>%s against %s</title>' % (_esc(metric.name), _esc(p.name))]
+        out += _axis_left(ys, left, width - right, grid=True, digits=3)
+        base = height - bottom
+        out.append('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (left, base, width - right, base))
+        if _is_numeric(p, xvals):
+            integer = all(isinstance(v, int) for v in xvals)
+            xs = _Scale([float(v) for v in xvals], left + 6, width - right - 6, log=is_log_scale(p), count=4,
+                        integer=integer)
+            ticks = xs.ticks if len(xs.ticks) <= 6 else xs.ticks[::2]
+            for t in ticks:
+                x = xs(t)
+                out.append('<line class="axis" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, base, x, base + 4))
+                out.append(_svg_text(x, base + 16, _num(t, 3), cls="tick", anchor="middle"))
+
+            # a parameter with few distinct values (layers: 1..8) stacks its runs in columns: spread them
+            distinct = sorted({xs(float(v)) for v in xvals})
+            gap = min((b - a for a, b in zip(distinct, distinct[1:])), default=0.0) if len(distinct) <= 16 else 0.0
+            spread = min(gap * 0.5, 24.0)
+
+            def place(r: _Row, xs: _Scale = xs, spread: float = spread) -> float:
+                return xs(float(r.values[p.name])) + spread * _jitter(r.number)
+            kind = " (log scale)" if xs.log else ""
+        else:
+            cats = _categories(p, xvals)
+            slot = {_key(c): j for j, c in enumerate(cats)}
+            k = len(cats)
+            span = (width - right - left) / float(k)
+            every = max(1, int(math.ceil(k / 6.0)))
+            for j, c in enumerate(cats):
+                x = left + (j + 0.5) * span
+                out.append('<line class="axis" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, base, x, base + 4))
+                if j % every == 0:
+                    out.append(_svg_text(x, base + 16, _text(c), limit=max(4, int(span * every / 7)),
+                                         cls="tick", anchor="middle"))
+
+            def place(r: _Row, slot: Dict[str, int] = slot, span: float = span) -> float:
+                # spread the runs of one category sideways (a fixed jitter by run number) so they can be counted
+                return left + (slot[_key(r.values[p.name])] + 0.5 + 0.6 * _jitter(r.number)) * span
+            kind = ""
+        out.append(_svg_text((left + width - right) / 2, height - 6, p.name + kind, limit=44, cls="label",
+                             anchor="middle"))
+        out.append(_svg_text(left - 4, top - 12, metric.name + (" (log scale)" if ys.log else ""), limit=40,
+                             cls="axis-kind"))
+        # every run a dot: one path of zero-length round-capped strokes, one per distinct pixel;
+        # runs hyperband stopped (at their value when stopped) in grey, under the finished ones
+        dot, alpha = (6, 0.8) if len(present) <= 100 else ((4, 0.55) if len(present) <= 1000 else (3, 0.4))
+        for state, cls in (("stopped", "dots stopped"), ("finished", "dots")):
+            seen = set()
+            dots = []
+            for r in present:
+                if r.run.state != state or (best is not None and r is best):
+                    continue
+                pt = (int(round(place(r))), int(round(ys(r.metric))))
+                if pt not in seen:
+                    seen.add(pt)
+                    dots.append("M%d %dh0" % pt)
+            if dots:
+                out.append('<path class="%s" stroke-width="%d" stroke-opacity="%.2f" d="%s"/>'
+                           % (cls, dot, alpha if state == "stopped" else min(0.9, alpha + 0.3), "".join(dots)))
+        if best is not None and best in present:
+            out.append('<circle class="best-ring" cx="%.1f" cy="%.1f" r="5"><title>best run %s: %s = %s</title>'
+                       '</circle>' % (place(best), ys(best.metric), _esc(best.run.id), _esc(p.name),
+                                      _esc(_text(best.values[p.name]))))
+        out.append("</svg>")
+        charts.append("\n".join(out))
+    if not charts:
+        return '<p class="note">No parameter varied between the finished runs.</p>'
+    return '<div class="small-multiples">%s</div>' % "".join(charts)
+
+
 _CSS = """
 :root { color-scheme: light; }
 body { margin: 0; background: #fff; color: #1d2330;
@@ -883,6 +1265,18 @@ svg.plot .imp-detail { font-size: 12px; fill: #4a5260; }
 .legend .dot.hollow { background: #fff; }
 .legend .line { width: 20px; height: 0; border-top: 2px solid #e8590c; }
 .legend .ring { width: 12px; height: 12px; border-radius: 50%; border: 2px solid #111; }
+svg.plot .curves path { fill: none; stroke-width: 1.2; stroke-linejoin: round; stroke-linecap: round; }
+svg.plot .curve-best { fill: none; stroke: #111; stroke-width: 2.6; stroke-linejoin: round; stroke-linecap: round; }
+svg.plot .curve-halo { fill: none; stroke: #fff; stroke-width: 6; stroke-opacity: 0.9; stroke-linejoin: round; }
+svg.plot .stop-mark { fill: none; stroke: #c92a2a; stroke-width: 1.6; }
+svg.plot .stop-mark.other { stroke: #868e96; }
+svg.plot .dots { fill: none; stroke: #3b6fb6; stroke-linecap: round; }
+svg.plot .dots.stopped { stroke: #adb5bd; }
+svg.plot .stop-marks.many { stroke-opacity: 0.6; }
+.small-multiples { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 8px 0; }
+.legend .line.shade { border-top-color: #6a00a8; }
+.legend .line.black { border-top: 3px solid #111; }
+.legend .cross { font-style: normal; color: #c92a2a; font-weight: 700; font-size: 15px; }
 .table-wrap { overflow-x: auto; margin-top: 8px; }
 table.runs { border-collapse: collapse; font-size: 12.5px; white-space: nowrap; }
 table.runs th { text-align: left; font-weight: 600; color: #3a4150; border-bottom: 2px solid #d4d9e1;
@@ -898,13 +1292,19 @@ table.runs .star { color: #c77800; }
 """
 
 
-def render_report(result: Any) -> str:
+def render_report(result: Any, *, refresh: Optional[float] = None, learning_curves: bool = True) -> str:
     """The sweep as one self-contained HTML page (a string; write it to a ``.html`` file).
 
     Args:
         result: a :class:`~.api.SweepResult` (what :func:`~.api.load` returns),
             or any object with its attributes: ``id``, ``project``, ``state``,
             ``config`` (a :class:`~.sweepconfig.SweepConfig`) and ``runs``.
+
+        learning_curves: ``False`` leaves out the learning curves and the
+            per-parameter charts (a smaller page for a very large sweep).
+        refresh: if given, seconds after which a browser reloads the page
+            (a ``<meta http-equiv="refresh">``), so a page left open follows a
+            running sweep that is re-rendered to the same file.
 
     Returns:
         The page: inline CSS and SVG, no scripts and nothing to fetch.
@@ -926,9 +1326,18 @@ def render_report(result: Any) -> str:
         body.append('<section><h2>%s over runs</h2><p class="lede">Each run&rsquo;s best %s by run number; '
                     'the line is the best value so far.</p>%s</section>'
                     % (_esc(metric.name), _esc(metric.name), _scatter(rows, metric)))
+        if learning_curves:
+            body.append('<section><h2>Learning curves</h2><p class="lede">Each run&rsquo;s %s at every step it '
+                        'logged it, all runs on one chart.</p>%s</section>'
+                        % (_esc(metric.name), _curves(rows, metric, best)))
         body.append('<section><h2>Parameters and %s</h2><p class="lede">One line per finished run through its '
                     'parameter values and its %s, coloured by its rank on %s: dark is better.</p>%s</section>'
                     % (_esc(metric.name), _esc(metric.name), _esc(metric.name), _parallel(params, rows, metric, best)))
+        if learning_curves:
+            body.append('<section><h2>%s against each parameter</h2><p class="lede">One dot per run that ended: '
+                        'its best %s against its value of the parameter; blue: finished runs, grey: runs stopped '
+                        'early, at their best value when stopped; the ring is the best run.</p>%s</section>'
+                        % (_esc(metric.name), _esc(metric.name), _param_charts(params, rows, metric, best)))
         body.append('<section><h2>Parameter importance</h2>%s</section>' % _importance_view(params, rows, metric))
     else:
         body.append('<p class="note">The sweep has no metric, so there is nothing to plot or rank: '
@@ -936,8 +1345,15 @@ def render_report(result: Any) -> str:
     body.append('<section><h2>Runs</h2><p class="lede">Every run in the order it was started%s. Hover an error '
                 'for its full text.</p>%s</section>'
                 % ("; the best is starred" if best is not None else "", _table(params, rows, metric, best)))
-    return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    meta, footer = "", ""
+    if refresh is not None:
+        if not (isinstance(refresh, (int, float)) and not isinstance(refresh, bool) and math.isfinite(refresh)
+                and refresh > 0):
+            raise ValueError("refresh must be a positive number of seconds, got %r" % (refresh,))
+        meta = '<meta http-equiv="refresh" content="%s">\n' % _num(refresh, 6)
+        footer = " It reloads itself every %s s." % _num(refresh, 6)
+    return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n%s'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<title>Sweep %s \u2014 minisweep report</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n%s\n'
-            '<footer class="note">Made by minisweep. This page is self-contained: it loads nothing.</footer>\n'
-            '</main>\n</body>\n</html>\n' % (_esc(result.id), _CSS, "\n".join(body)))
+            '<footer class="note">Made by minisweep. This page is self-contained: it loads nothing.%s</footer>\n'
+            '</main>\n</body>\n</html>\n' % (meta, _esc(result.id), _CSS, "\n".join(body), footer))

@@ -121,7 +121,9 @@ def parse(page):
     return parser
 
 
-class ReportTest(unittest.TestCase):
+class PageTestCase(unittest.TestCase):
+    """Warnings are errors; check_page holds what every page must satisfy."""
+
     def setUp(self):
         catcher = warnings.catch_warnings()
         catcher.__enter__()
@@ -149,12 +151,15 @@ class ReportTest(unittest.TestCase):
         self.assertNotRegex(page, r"(?i)@import")
         return p
 
+
+class ReportTest(PageTestCase):
     def test_full_report(self):
         runs = make_runs(40, failed_every=9)
         result = FakeResult(config(), runs)
         page = render_report(result)
         p = self.check_page(page, runs)
-        self.assertEqual(page.count("<svg"), 3)  # runs plot, parallel coordinates, importance
+        # runs plot, learning curves, parallel coordinates, one chart per varying parameter (4), importance
+        self.assertEqual(page.count("<svg"), 8)
         self.assertNotIn("src=", page)
         best = result.best_run()
         starred = [d for d in p.runs_rows if "best" in (d.get("class") or "")]
@@ -208,7 +213,7 @@ class ReportTest(unittest.TestCase):
                 page = render_report(FakeResult(config(), runs, state="running"))
                 self.check_page(page, runs)
                 if n == 1:
-                    self.assertEqual(page.count("<svg"), 1)  # the runs plot; the others need more runs
+                    self.assertEqual(page.count("<svg"), 2)  # the runs plot, its curve; the others need more runs
                     self.assertIn('class="best"', page)
                     self.assertIn("at least two finished runs", page)
                     self.assertIn("at least three finished runs", page)
@@ -232,7 +237,7 @@ class ReportTest(unittest.TestCase):
         runs.append(Run("str1", "finished", {"lr": 0.1}, summary={"loss": "n/a"}, index=10))
         page = render_report(FakeResult(config(), runs))
         self.check_page(page, runs)
-        self.assertEqual(page.count("<svg"), 3)
+        self.assertEqual(page.count("<svg"), 8)
         self.assertNotIn("NaN", page)
         row = re.search(r"<code>nan1</code>.*?</tr>", page).group(0)
         self.assertIn(">nan<", row)
@@ -331,3 +336,307 @@ class ImportanceTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ---------------------------------------------------------------------------------------- learning curves
+
+def curved_runs(n, steps=12, seed=1, stop_every=4, with_step=False):
+    """Runs whose loss falls over ``steps`` iterations; every ``stop_every``-th run is stopped by hyperband
+    after 3 values, one more run is still running, one failed before logging anything."""
+    rng = random.Random(seed)
+    runs, stops = [], {}
+    for i in range(n):
+        cfg = {"lr": 10 ** rng.uniform(-5, -1), "layers": rng.randint(1, 8),
+               "optimizer": rng.choice(["adam", "sgd"]), "dropout": rng.uniform(0, 0.5), "model": {"act": "relu"}}
+        floor = 0.1 + rng.random()
+        length = 3 if stop_every and i % stop_every == 1 else steps
+        history = []
+        for t in range(length):
+            row = {"loss": floor + 2.0 / (t + 1) + 0.01 * rng.random(), "other": t}
+            if with_step:
+                row["_step"] = 10 * t + 5
+            history.append(row)
+            history.append({"lr_now": 0.1})  # a row without the metric: not an iteration
+        if length < steps:
+            runs.append(Run("run%d" % i, "stopped", cfg, history=history, index=i,
+                            info={"error": "hyperband: loss %g at band 3 is worse than the threshold 1 "
+                                           "(5 runs reached band 3, eta 3)" % history[-2]["loss"]}))
+            stops[runs[-1].id] = history[-2]["_step"] if with_step else 3
+        else:
+            runs.append(Run("run%d" % i, "finished", cfg, history=history, index=i))
+    runs.append(Run("live", "running", {"lr": 0.01, "layers": 2, "optimizer": "adam", "dropout": 0.1},
+                    history=[{"loss": 2.5}, {"loss": 2.2}], index=n))
+    runs.append(Run("dead", "failed", {"lr": 0.01, "layers": 2, "optimizer": "adam", "dropout": 0.1},
+                    index=n + 1, info={"error": "boom"}))
+    return runs, stops
+
+
+class SvgParser(html.parser.HTMLParser):
+    """The SVG charts of a page: per <svg>, its title and every element with its attributes, in order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.svgs = []
+        self.in_title = False
+        self.classes = []  # the class of each open <g>
+
+    def handle_starttag(self, tag, attrs):
+        d = dict(attrs)
+        if tag == "svg":
+            self.svgs.append({"title": "", "elements": [], "texts": []})
+        elif self.svgs:
+            if tag == "title" and not self.svgs[-1]["title"] and not self.svgs[-1]["elements"]:
+                self.in_title = True
+            d["_group"] = " ".join(c for c in self.classes if c)
+            self.svgs[-1]["elements"].append((tag, d))
+            if tag == "g":
+                self.classes.append(d.get("class", ""))
+
+    def handle_startendtag(self, tag, attrs):
+        if self.svgs:
+            d = dict(attrs)
+            d["_group"] = " ".join(c for c in self.classes if c)
+            self.svgs[-1]["elements"].append((tag, d))
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self.in_title = False
+        if tag == "g" and self.classes:
+            self.classes.pop()
+
+    def handle_data(self, data):
+        if self.svgs and self.in_title:
+            self.svgs[-1]["title"] += data
+        elif self.svgs:
+            self.svgs[-1]["texts"].append(data)
+
+    def chart(self, title_end):
+        found = [s for s in self.svgs if s["title"].endswith(title_end)]
+        assert len(found) == 1, [s["title"] for s in self.svgs]
+        return found[0]
+
+
+def svgs(page):
+    p = SvgParser()
+    p.feed(page)
+    p.close()
+    return p
+
+
+def path_points(d):
+    """The absolute points of a path written as ``Mx y`` then relative ``l dx dy ...`` (or ``h0``)."""
+    m = re.match(r"M(-?\d+) (-?\d+)(?:l([-\d ]+)|h0)$", d)
+    assert m, d
+    x, y = int(m.group(1)), int(m.group(2))
+    points = [(x, y)]
+    numbers = [int(v) for v in (m.group(3) or "").split()]
+    for dx, dy in zip(numbers[::2], numbers[1::2]):
+        x, y = x + dx, y + dy
+        points.append((x, y))
+    return points
+
+
+class LearningCurvesTest(PageTestCase):
+    def curves(self, page):
+        chart = svgs(page).chart("over the steps of each run")
+        curves = {d["data-run"]: d for tag, d in chart["elements"]
+                  if tag == "path" and "curves" in d["_group"] and "data-run" in d}
+        best = [d for tag, d in chart["elements"] if tag == "path" and d.get("class") == "curve-best"]
+        marks = [d for tag, d in chart["elements"] if tag == "path" and "stop-mark" in (d.get("class") or "")]
+        return chart, curves, best, marks
+
+    def test_a_curve_per_run_best_highlighted_stops_marked(self):
+        runs, stops = curved_runs(10)
+        result = FakeResult(config(), runs)
+        page = render_report(result)
+        self.check_page(page, runs)
+        chart, curves, best, marks = self.curves(page)
+        logged = {r.id for r in runs if r.metric_values("loss")}
+        self.assertEqual(len(logged), 11)  # ten runs and the running one; not the failed one
+        best_id = result.best_run().id
+        # a curve per run that logged the metric, the best drawn apart and last
+        self.assertEqual(len(best), 1)
+        self.assertEqual(best[0]["data-run"], best_id)
+        self.assertEqual(set(curves) | {best_id}, logged)
+        self.assertNotIn(best_id, curves)
+        order = [d.get("data-run") for tag, d in chart["elements"] if tag == "path"]
+        self.assertEqual(order[-1], best_id)
+        # each curve has one point per value logged (no downsampling at this size), left to right
+        for run in runs:
+            if run.id in logged:
+                points = path_points((curves.get(run.id) or best[0])["d"])
+                self.assertEqual(len(points), len(run.metric_values("loss")), run.id)
+                self.assertEqual(points, sorted(points, key=lambda p: p[0]))
+        self.assertNotIn("Downsampled", page)
+        # a cross at the end of each hyperband-stopped curve, labelled with the iteration it stopped at
+        self.assertEqual({d["data-run"]: int(d["data-step"]) for d in marks}, stops)
+        self.assertEqual(len(stops), 3)
+        for d in marks:
+            x, y = path_points(curves[d["data-run"]]["d"])[-1]
+            mx, my = [int(v) for v in re.match(r"M(-?\d+) (-?\d+)", d["d"]).groups()]
+            self.assertEqual((mx + 4, my + 4), (x, y))
+            self.assertEqual(d.get("class"), "stop-mark")
+        self.assertIn("iteration (the n-th value of loss", "".join(chart["texts"]))
+
+    def test_x_is_step_when_every_row_has_one(self):
+        runs, stops = curved_runs(8, with_step=True)
+        runs = [r for r in runs if r.id != "live"]  # its rows have no _step
+        page = render_report(FakeResult(config(), runs))
+        chart, curves, best, marks = self.curves(page)
+        self.assertIn("step (_step)", "".join(chart["texts"]))
+        self.assertEqual({d["data-run"]: int(d["data-step"]) for d in marks}, stops)
+        self.assertEqual(set(stops.values()), {25})  # the third value, logged at _step 25
+        # rows logged out of order are drawn in the order of their steps
+        jumbled = Run("jumbled", "finished", {"lr": 0.1}, index=99,
+                      history=[{"loss": 3.0, "_step": 50}, {"loss": 2.0, "_step": 10}, {"loss": 1.0, "_step": 90}])
+        curves = self.curves(render_report(FakeResult(config(), runs + [jumbled])))[1]
+        xs = [x for x, _ in path_points(curves["jumbled"]["d"])]
+        self.assertEqual(xs, sorted(xs))
+        self.assertEqual(len(xs), 3)
+        # a run whose rows lack _step turns the axis back into iterations
+        runs, _ = curved_runs(8, with_step=True)
+        self.assertIn("iteration (the n-th", "".join(self.curves(render_report(FakeResult(config(), runs)))[0]["texts"]))
+
+    def test_log_scale_when_values_span_decades(self):
+        runs = [Run("r%d" % i, "finished", {"lr": 0.1}, history=[{"loss": 10.0 ** (2 - t)} for t in range(6)],
+                    index=i) for i in range(3)]
+        chart = self.curves(render_report(FakeResult(config(), runs)))[0]
+        self.assertIn("loss (log scale)", chart["texts"])
+        runs = [Run("r%d" % i, "finished", {"lr": 0.1}, history=[{"loss": 2.0 - 0.1 * t} for t in range(6)],
+                    index=i) for i in range(3)]
+        chart = self.curves(render_report(FakeResult(config(), runs)))[0]
+        self.assertIn("loss", chart["texts"])
+        self.assertNotIn("loss (log scale)", chart["texts"])
+
+    def test_one_chart_per_varying_parameter(self):
+        runs, _ = curved_runs(10)
+        result = FakeResult(config(), runs)
+        page = render_report(result)
+        parsed = svgs(page)
+        best = result.best_run()
+        done = [r for r in runs if r.state in ("finished", "stopped")]
+        for name in ("lr", "layers", "optimizer", "dropout"):
+            chart = parsed.chart("loss against %s" % name)
+            dots = {d.get("class"): path_points_many(d["d"]) for tag, d in chart["elements"]
+                    if tag == "path" and (d.get("class") or "").startswith("dots")}
+            # every finished run but the best (ringed) in blue, the stopped ones in grey
+            self.assertEqual(len(dots["dots"]), sum(r.state == "finished" for r in done) - 1, name)
+            self.assertEqual(len(dots["dots stopped"]), sum(r.state == "stopped" for r in done), name)
+            rings = [d for tag, d in chart["elements"] if tag == "circle" and d.get("class") == "best-ring"]
+            self.assertEqual(len(rings), 1)
+        self.assertFalse([s for s in parsed.svgs if s["title"] == "loss against model.act"])  # constant: no chart
+        self.assertIn("lr (log scale)", parsed.chart("loss against lr")["texts"])
+        self.assertIsNotNone(best)
+
+    def test_five_thousand_runs_are_downsampled_and_say_so(self):
+        runs, stops = curved_runs(5000, steps=40, stop_every=3)
+        page = render_report(FakeResult(config(), runs))
+        # self-contained (the full HTML parse of check_page takes seconds at this size: only the chart is parsed)
+        self.assertNotRegex(page, r"(?i)<script|https?://|\b(src|href)=|url\((?!#)")
+        chart, curves, best, marks = self.curves(re.search(r"<h2>Learning curves</h2>.*?</section>", page, re.S).group(0))
+        self.assertEqual(len(curves) + len(best), 5001)  # still a curve per run (and the running one)
+        note = re.search(r'<p class="note downsampled">(.*?)</p>', page)
+        self.assertIsNotNone(note)
+        self.assertIn("Downsampled for drawing", note.group(1))
+        self.assertIn("min/max envelope", note.group(1))
+        longest = max(len(path_points(d["d"])) for d in curves.values())
+        self.assertLess(longest, 40)
+        # thousands of stops: one path of distinct crosses instead of a path per run
+        self.assertEqual(len(marks), 1)
+        self.assertIn("%d runs stopped by hyperband" % len(stops), page)
+        self.assertLess(len(page.encode("utf-8")), 6000000)
+
+    def test_meta_refresh(self):
+        runs, _ = curved_runs(3)
+        page = render_report(FakeResult(config(), runs), refresh=15)
+        self.check_page(page, runs)
+        self.assertEqual(re.findall(r'<meta http-equiv="refresh" content="([^"]*)">', page), ["15"])
+        self.assertLess(page.index("http-equiv"), page.index("</head>"))
+        self.assertNotIn("http-equiv", render_report(FakeResult(config(), runs)))
+        for bad in (0, -1, float("nan"), float("inf"), True, "5"):
+            with self.subTest(refresh=bad):
+                with self.assertRaises(ValueError):
+                    render_report(FakeResult(config(), runs), refresh=bad)
+
+
+def path_points_many(d):
+    """The dots of a path of zero-length strokes ``Mx yh0Mx yh0...``."""
+    return [(int(x), int(y)) for x, y in re.findall(r"M(-?\d+) (-?\d+)h0", d)]
+
+
+class DownsampleTest(unittest.TestCase):
+    def test_keeps_each_buckets_extremes_in_order(self):
+        from minisweep.report import downsample
+
+        rng = random.Random(2)
+        points = [(x, rng.gauss(0, 1)) for x in range(1000)]
+        points[500] = (500, 50.0)   # a spike
+        points[731] = (731, -40.0)  # a dip
+        small = downsample(points, 0, 999, 20)
+        self.assertLessEqual(len(small), 2 * 20 + 2)
+        self.assertEqual(small[0], points[0])
+        self.assertEqual(small[-1], points[-1])
+        self.assertIn((500, 50.0), small)
+        self.assertIn((731, -40.0), small)
+        self.assertEqual(small, sorted(small))
+        for b in range(20):  # every bucket's lowest and highest value survive
+            inside = [p for p in points[1:-1] if min(int(p[0] / (999 / 20.0)), 19) == b]
+            self.assertIn(min(inside, key=lambda p: p[1]), small)
+            self.assertIn(max(inside, key=lambda p: p[1]), small)
+        few = points[:30]
+        self.assertEqual(downsample(few, 0, 999, 20), few)
+
+
+class ReportCommandTest(unittest.TestCase):
+    """``minisweep report`` on a real sweep whose runs hyperband stopped."""
+
+    def test_report_with_curves_and_refresh(self):
+        import os
+        import subprocess
+        import sys
+        import tempfile
+
+        import minisweep
+        from tests.test_agent import env_with
+
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        store = os.path.join(tmp.name, "store")
+        sid = minisweep.sweep({"method": "grid", "metric": {"name": "loss"},
+                               "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 2},
+                               "parameters": {"x": {"values": [1, 4, 2, 8, 3]}}}, project="p", dir=store, seed=1)
+
+        def train(config):
+            for step in range(6):
+                minisweep.log({"loss": config["x"] + 1.0 / (step + 1)})
+
+        minisweep.agent(sid, function=train, dir=store, quiet=True)
+        runs = minisweep.load(sid, dir=store).runs
+        stopped = {r.id: len(r.metric_values("loss")) for r in runs if r.state == "stopped"}
+        self.assertTrue(stopped)  # x=4 and x=8 fall behind at iteration 2
+
+        def cli(*args):
+            return subprocess.run([sys.executable, "-m", "minisweep"] + list(args), cwd=tmp.name, env=env_with(),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                                  timeout=120)
+
+        page_path = os.path.join(tmp.name, "r.html")
+        out = cli("report", sid, "--dir", store, "-o", page_path, "--refresh", "30")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(page_path, encoding="utf-8") as fh:
+            page = fh.read()
+        self.assertIn('<meta http-equiv="refresh" content="30">', page)
+        chart = svgs(page).chart("over the steps of each run")
+        drawn = {d["data-run"] for tag, d in chart["elements"] if tag == "path" and "data-run" in d
+                 and "stop-mark" not in (d.get("class") or "")}
+        self.assertEqual(drawn, {r.id for r in runs})
+        marks = {d["data-run"]: int(d["data-step"]) for tag, d in chart["elements"]
+                 if tag == "path" and "stop-mark" in (d.get("class") or "")}
+        self.assertEqual(marks, stopped)
+        self.assertEqual([n for n in os.listdir(tmp.name) if n.endswith(".tmp")], [])
+        for bad in ("0", "-5", "nan", "inf"):
+            with self.subTest(refresh=bad):
+                out = cli("report", sid, "--dir", store, "-o", page_path, "--refresh=" + bad)
+                self.assertEqual(out.returncode, 2)
+                self.assertEqual(len(out.stderr.splitlines()), 1, out.stderr)
+                self.assertIn("--refresh", out.stderr)
