@@ -1,50 +1,75 @@
-"""How good is minisweep's Bayesian search?  Simple regret on five problems.
+"""How good is minisweep's Bayesian search?  Simple regret, side by side with W&B and Optuna.
 
 Every problem of ``problems.py`` is a W&B sweep config.  Each engine gets that
-config and proposes ``--trials`` runs one after another, seeing every earlier
-run as finished with its ``loss`` (what an agent does):
+config and proposes runs one after another, seeing every earlier run as
+finished with its ``loss`` (what an agent does):
 
 * ``minisweep``: ``minisweep.next_config(config, runs, seed=s)`` with
   ``method: bayes``, the runs as ``minisweep.Run`` records;
 * ``random``: the same call with ``method: random``;
 * ``wandb``: W&B's own engine, ``sweeps.next_run(config, runs)``, on the same
   config, if the ``sweeps`` package can be imported;
-* ``optuna_gp``: Optuna's ``GPSampler`` (needs ``optuna`` and ``torch``) on
-  the same parameters, translated one by one.
+* ``optuna_tpe`` and ``optuna_gp``: Optuna's ``TPESampler`` and ``GPSampler``
+  (the latter needs ``torch``) on the same parameters, translated one by one.
 
-It prints the median simple regret over ``--seeds`` seeds (best value found
-minus the known minimum), the ratios ours / random and ours / W&B measured in
-this run, and the issue's target (W&B's engine measured once on the same
-protocol).  Engines that cannot be imported are reported, not fatal; the
+A *row* is a problem and a budget of trials.  Each engine runs each seed once
+to the largest budget of the problem; the regret at a smaller budget is read
+off the same run (every engine here proposes the same first trials whatever
+the budget).  The table shows the median simple regret over ``--seeds`` seeds
+(best value found minus the known minimum) and the ratio of minisweep to
+Optuna's GP.  Engines that cannot be imported are reported, not fatal; the
 benchmark itself needs only the standard library.
 
-    python benchmarks/bayes_quality.py                      # 20 seeds, 50 trials
-    python benchmarks/bayes_quality.py --seeds 5 --problems branin mixed --only minisweep random
+``--out FILE`` appends every run (engine, problem, seed, the losses) as JSON
+lines, and ``--table FILE ...`` prints the table of saved runs, so slow
+engines can run apart (in the background, under ``nice``) and be compared
+later; ``--minisweep-path DIR --label NAME`` runs another checkout's minisweep
+under another name (``before``, for the code on main).
+
+    python benchmarks/bayes_quality.py                              # every row, 20 seeds
+    python benchmarks/bayes_quality.py --seeds 5 --rows hartmann6 --only minisweep
+    python benchmarks/bayes_quality.py --only wandb optuna_gp --out /tmp/ext.jsonl
+    python benchmarks/bayes_quality.py --table /tmp/ext.jsonl /tmp/ours.jsonl
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
 import time
 import warnings
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
-import minisweep  # noqa: E402
 from problems import PROBLEMS, Problem  # noqa: E402
 
-# Median simple regret of W&B's engine after 50 trials over 20 seeds (the issue's targets).
-TARGETS = {"branin": 0.0065, "hartmann6": 0.34, "rosenbrock4": 6.0, "ackley5": 3.0, "mixed": 0.092}
+#: The rows: problem -> budgets (the issue's table and its harder settings).
+ROWS: Dict[str, List[int]] = {
+    "branin": [50],
+    "hartmann6": [50, 100, 200],
+    "ackley5": [50, 100, 200],
+    "rosenbrock4": [50],
+    "mixed": [50],
+    "levy10": [100],
+    "hartmann6in20": [100],
+    "hpo": [50, 100],
+}
+
+ENGINES = ["minisweep", "random", "wandb", "optuna_tpe", "optuna_gp"]
 
 Engine = Callable[[Problem, int, int], List[float]]
 
+_WHY: Dict[str, str] = {}
+
 
 def _run_next_config(method: str) -> Engine:
+    import minisweep
+
     def run(problem: Problem, seed: int, trials: int) -> List[float]:
         sweep = minisweep.parse_config(problem.sweep_config(method))  # parsed once, as the agent does
         runs: List[minisweep.Run] = []
@@ -87,12 +112,14 @@ def _wandb_runner() -> Optional[Engine]:
     return run
 
 
-def _optuna_runner() -> Optional[Engine]:
+def _optuna_runner(kind: str) -> Optional[Engine]:
     try:
         import optuna
-        import torch  # noqa: F401  (the GP sampler needs it)
+        if kind == "gp":
+            import torch  # noqa: F401  (the GP sampler needs it)
     except Exception as exc:
-        _WHY["optuna_gp"] = f"not installed ({exc.name if isinstance(exc, ImportError) else type(exc).__name__})"
+        why = exc.name if isinstance(exc, ImportError) else type(exc).__name__
+        _WHY["optuna_" + kind] = f"not installed ({why})"
         return None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -102,7 +129,7 @@ def _optuna_runner() -> Optional[Engine]:
             return trial.suggest_categorical(name, spec["values"])
         if dist == "int_uniform" or (dist is None and isinstance(spec["min"], int) and isinstance(spec["max"], int)):
             return trial.suggest_int(name, spec["min"], spec["max"])
-        if dist == "q_log_uniform_values":  # Optuna has no log scale with a step: the closest is a plain step
+        if dist in ("q_log_uniform_values", "q_uniform"):  # Optuna has no log scale with a step: a plain step
             return trial.suggest_int(name, spec["min"], spec["max"], step=spec["q"])
         return trial.suggest_float(name, spec["min"], spec["max"], log=dist == "log_uniform_values")
 
@@ -112,14 +139,22 @@ def _optuna_runner() -> Optional[Engine]:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=seed))
+            sampler = optuna.samplers.GPSampler(seed=seed) if kind == "gp" else optuna.samplers.TPESampler(seed=seed)
+            study = optuna.create_study(sampler=sampler)
             study.optimize(objective, n_trials=trials)
         return [t.value for t in study.trials]
 
     return run
 
 
-_WHY: Dict[str, str] = {}
+def _engine(name: str) -> Optional[Engine]:
+    if name == "minisweep":
+        return _run_next_config("bayes")
+    if name == "random":
+        return _run_next_config("random")
+    if name == "wandb":
+        return _wandb_runner()
+    return _optuna_runner(name.split("_")[1])
 
 
 def _fmt(v: Optional[float]) -> str:
@@ -128,64 +163,103 @@ def _fmt(v: Optional[float]) -> str:
     return f"{v:.3g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
 
 
+def _regrets(records: List[dict], engine: str, problem: str, trials: int) -> List[float]:
+    minimum = PROBLEMS[problem].minimum
+    out = []
+    for r in records:
+        if r["engine"] == engine and r["problem"] == problem and len(r["losses"]) >= trials:
+            out.append(max(0.0, min(r["losses"][:trials]) - minimum))
+    return out
+
+
+def table(records: List[dict], rows: Dict[str, List[int]], seeds: Optional[int] = None) -> str:
+    """The table of median regrets of saved runs, one line per problem and budget.
+
+    ``seeds`` keeps the first that many seeds of each engine (all by default).
+    """
+    if seeds is not None:
+        records = [r for r in records if r["seed"] < seeds]
+    engines = [e for e in ["minisweep", "before"] + ENGINES[1:] if any(r["engine"] == e for r in records)]
+    engines += sorted({r["engine"] for r in records} - set(engines))
+    cols = ["problem", "trials", "seeds"] + engines + ["x optuna_gp", "x before", "basin"]
+    lines = ["  ".join(f"{c:>13}" for c in cols)]
+    for problem, budgets in rows.items():
+        for trials in budgets:
+            med: Dict[str, Optional[float]] = {}
+            n = 0
+            basin = "-"
+            for e in engines:
+                reg = _regrets(records, e, problem, trials)
+                med[e] = statistics.median(reg) if reg else None
+                if e == "minisweep":
+                    n = len(reg)
+                    if problem.startswith("hartmann6") and reg:
+                        # seeds still in the second basin (regret 0.119 = -3.2032 vs -3.3224)
+                        basin = f"{sum(1 for v in reg if v > 0.1)}/{len(reg)}"
+            if all(v is None for v in med.values()):
+                continue
+
+            def ratio(a: Optional[float], b: Optional[float]) -> str:
+                return _fmt(a / b) if a is not None and b else "-"
+
+            row = [problem, str(trials), str(n)] + [_fmt(med[e]) for e in engines]
+            row += [ratio(med.get("minisweep"), med.get("optuna_gp")), ratio(med.get("minisweep"), med.get("before")),
+                    basin]
+            lines.append("  ".join(f"{c:>13}" for c in row))
+    return "\n".join(lines)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20)
-    ap.add_argument("--trials", type=int, default=50)
-    ap.add_argument("--problems", nargs="*", default=list(PROBLEMS))
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--rows", nargs="*", default=list(ROWS), help="problems to run (all their budgets)")
+    ap.add_argument("--trials", type=int, default=None, help="one budget for every problem instead of its own")
+    ap.add_argument("--only", nargs="*", default=None, help="engines to run: " + " ".join(ENGINES))
     ap.add_argument("--no-external", action="store_true", help="skip W&B and Optuna even if installed")
-    ap.add_argument("--only", nargs="*", default=None, help="run only these engines (minisweep random wandb optuna_gp)")
+    ap.add_argument("--out", help="append every run to this JSON-lines file")
+    ap.add_argument("--table", nargs="*", metavar="FILE", help="print the table of saved runs and exit")
+    ap.add_argument("--minisweep-path", help="import minisweep from this directory instead of this checkout")
+    ap.add_argument("--label", default=None, help="engine name for minisweep's runs (e.g. before)")
     args = ap.parse_args(argv)
 
-    engines: Dict[str, Optional[Engine]] = {
-        "minisweep": _run_next_config("bayes"),
-        "random": _run_next_config("random"),
-        "wandb": None if args.no_external else _wandb_runner(),
-        "optuna_gp": None if args.no_external else _optuna_runner(),
-    }
-    if args.no_external:
-        _WHY["wandb"] = _WHY["optuna_gp"] = "skipped"
-    for engine in list(engines):
-        if args.only is not None and engine not in args.only:
-            engines[engine] = None
-            _WHY.setdefault(engine, "skipped")
+    rows = {p: ([args.trials] if args.trials else ROWS.get(p, [50])) for p in args.rows}
+    if args.table is not None:
+        records = []
+        for path in args.table:
+            with open(path) as f:
+                records.extend(json.loads(line) for line in f if line.strip())
+        print(table(records, rows, args.seeds))
+        return 0
 
-    print(f"median simple regret after {args.trials} trials over {args.seeds} seeds (lower is better);"
-          f" every engine gets the same W&B sweep config")
-    cols = ["problem", "minisweep", "random", "wandb", "optuna_gp", "x random", "x wandb", "target", "beats",
-            "s/trial", "wandb s/t"]
-    print("  ".join(f"{c:>10}" for c in cols))
-    for name in args.problems:
-        problem = PROBLEMS[name]
-        med: Dict[str, Optional[float]] = {}
-        secs: Dict[str, float] = {}
-        for engine, run in engines.items():
+    sys.path.insert(0, args.minisweep_path or os.path.dirname(HERE))
+    names = args.only if args.only is not None else (["minisweep", "random"] if args.no_external else ENGINES)
+    records: List[dict] = []
+    out = open(args.out, "a") if args.out else None
+    print(f"median simple regret over {args.seeds} seeds (lower is better); every engine gets the same W&B sweep config")
+    try:
+        for name in names:
+            run = _engine(name)
             if run is None:
-                med[engine] = None
+                print(f"{name}: {_WHY.get(name, 'unavailable')}")
                 continue
-            regrets = []
-            t0 = time.perf_counter()
-            for seed in range(args.seeds):
-                ys = run(problem, seed, args.trials)
-                regrets.append(min(ys[: args.trials]) - problem.minimum)
-            secs[engine] = (time.perf_counter() - t0) / (args.seeds * args.trials)
-            med[engine] = statistics.median(regrets)
-        ours, rnd, wb, target = med["minisweep"], med["random"], med["wandb"], TARGETS.get(name)
-
-        def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
-            return a / b if a is not None and b else None
-
-        beats = "-" if ours is None or target is None else "yes" if ours < target else "NO"
-        row = [name, _fmt(ours), _fmt(rnd),
-               _fmt(wb) if wb is not None else _WHY.get("wandb", "-")[:10],
-               _fmt(med["optuna_gp"]) if med["optuna_gp"] is not None else _WHY.get("optuna_gp", "-")[:10],
-               _fmt(ratio(ours, rnd)), _fmt(ratio(ours, wb)), _fmt(target), beats,
-               f"{secs['minisweep']:.3f}" if "minisweep" in secs else "-",
-               f"{secs['wandb']:.3f}" if "wandb" in secs else "-"]
-        print("  ".join(f"{c:>10}" for c in row), flush=True)
-    for engine in ("wandb", "optuna_gp"):
-        if engine in _WHY:
-            print(f"{engine}: {_WHY[engine]}")
+            label = args.label if (args.label and name == "minisweep") else name
+            for problem in rows:
+                t0 = time.perf_counter()
+                trials = max(rows[problem])
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
+                    losses = run(PROBLEMS[problem], seed, trials)
+                    rec = {"engine": label, "problem": problem, "seed": seed, "losses": losses}
+                    records.append(rec)
+                    if out is not None:
+                        out.write(json.dumps(rec) + "\n")
+                        out.flush()
+                secs = (time.perf_counter() - t0) / (args.seeds * trials)
+                print(f"{label} {problem}: {secs:.3f} s/trial", file=sys.stderr, flush=True)
+    finally:
+        if out is not None:
+            out.close()
+    print(table(records, rows))
     return 0
 
 

@@ -70,6 +70,8 @@ Point = List[float]
 # suggestion with 100 observations and 5 parameters at a few hundredths of
 # a second in pure Python (benchmarks/bayes_cost.py).
 _FIT_OBSERVATIONS = 20      # hyper-parameters are fitted on at most this many points
+_REFIT_OBSERVATIONS = 0     # ... then refined, warm-started, on at most this many (0: not refined)
+_REFIT_ITER = 8             # BFGS iterations of that refinement
 _N_GLOBAL = 96              # quasi-random candidates
 _N_LOCAL = 48               # perturbations of the best observations
 _N_POLISH = 3               # best candidates refined by gradient ascent
@@ -215,30 +217,20 @@ def halton(count: int, d: int, rng: random.Random) -> List[Point]:
 
 
 class _Encoder:
-    """Maps unit points to GP inputs: real/int as is, categoricals one-hot.
+    """Maps unit points to GP inputs: real/int as is, a categorical as its level's label.
 
-    The hot coordinate is ``sqrt(1/2)`` so that two different categories are
-    at squared distance exactly 1, whatever their number.
+    The GP treats a label coordinate as categorical (see :mod:`gp`): two
+    different categories are at squared distance 1, as one-hot vectors
+    scaled by ``sqrt(1/2)`` would be, at a cost that does not grow with the
+    number of categories.
     """
-
-    HOT = math.sqrt(0.5)
 
     def __init__(self, dims: Sequence[Dim]) -> None:
         self.dims = list(dims)
-        self.groups: List[int] = []
-        for g, dim in enumerate(self.dims):
-            self.groups.extend([g] * (dim.n if dim.kind == "cat" else 1))  # type: ignore[list-item]
+        self.categorical = [dim.kind == "cat" for dim in self.dims]
 
     def encode(self, x: Sequence[float]) -> Point:
-        out: Point = []
-        for dim, u in zip(self.dims, x):
-            if dim.kind == "cat":
-                hot = [0.0] * (dim.n or 1)
-                hot[dim.level(u)] = self.HOT
-                out.extend(hot)
-            else:
-                out.append(u)
-        return out
+        return [float(dim.level(u)) if dim.kind == "cat" else u for dim, u in zip(self.dims, x)]
 
 
 def _snap(dims: Sequence[Dim], x: Sequence[float]) -> Point:
@@ -261,9 +253,11 @@ def _spread_point(dims: Sequence[Dim], taken: Sequence[Sequence[float]], rng: ra
             counts = [0] * (dim.n or 1)
             for t in taken:
                 counts[dim.level(t[j])] += 1
-            fewest = [k for k, c in enumerate(counts) if c == min(counts)]
+            least = min(counts)
+            fewest = [k for k, c in enumerate(counts) if c == least]
+            fewest_set = set(fewest)
             for c in cands:
-                if dim.level(c[j]) not in fewest:
+                if dim.level(c[j]) not in fewest_set:
                     c[j] = dim.centre(fewest[rng.randrange(len(fewest))])
     seen = {_key(t) for t in taken}
     best, best_d = cands[0], -1.0
@@ -366,12 +360,6 @@ def _ascend(dims: Sequence[Dim], enc: _Encoder, gp: GaussianProcess, acq: _Acqui
     f0 = acq(x0)
     if not real:
         return x0, f0
-    # Embedded coordinate of each real dim.
-    offsets, pos = [], 0
-    for dim in dims:
-        offsets.append(pos)
-        pos += (dim.n or 1) if dim.kind == "cat" else 1
-    coords = [offsets[j] for j in real]
     best = acq.best
 
     def negative_log_ei(z: List[float]) -> Tuple[float, List[float]]:
@@ -387,7 +375,7 @@ def _ascend(dims: Sequence[Dim], enc: _Encoder, gp: GaussianProcess, acq: _Acqui
         r = dlog_h(t)
         d_mean = -r / sd
         d_var = (1.0 - r * t) / (2.0 * var)
-        return -value, [-(d_mean * dmean[c] + d_var * dvar[c]) for c in coords]
+        return -value, [-(d_mean * dmean[c] + d_var * dvar[c]) for c in real]
 
     z, fz = minimize(negative_log_ei, [x0[j] for j in real], [(0.0, 1.0)] * len(real), _ASCENT_STEPS, 0.1)
     x = list(x0)
@@ -398,15 +386,19 @@ def _ascend(dims: Sequence[Dim], enc: _Encoder, gp: GaussianProcess, acq: _Acqui
 
 
 def _polish(dims: Sequence[Dim], acq: _Acquisition, x: Point, fx: float, steps: Sequence[float],
-            budget: int) -> Tuple[Point, float, int]:
-    """Coordinate search on the acquisition: try +-step on each dimension, halve when stuck."""
+            budget: int, menus: Sequence[Sequence[int]]) -> Tuple[Point, float, int]:
+    """Coordinate search on the acquisition: try +-step on each dimension, halve when stuck.
+
+    A categorical dimension ``j`` tries the levels of ``menus[j]``.  At most
+    ``budget`` acquisition evaluations, checked after each one.
+    """
     steps = list(steps)
     used = 0
     while used < budget:
         improved = False
         for j, dim in enumerate(dims):
             if dim.kind == "cat":
-                moves = [dim.centre(k) for k in range(dim.n or 1) if k != dim.level(x[j])]
+                moves = [dim.centre(k) for k in menus[j] if k != dim.level(x[j])]
             elif dim.kind == "int":
                 n, k = dim.n or 1, dim.level(x[j])
                 h = max(1, int(round(steps[j] * n)))
@@ -425,6 +417,8 @@ def _polish(dims: Sequence[Dim], acq: _Acquisition, x: Point, fx: float, steps: 
                 if fc > fx:
                     x, fx, improved = cand, fc, True
                     break
+                if used >= budget:
+                    break
             if used >= budget:
                 break
         if not improved:
@@ -432,6 +426,47 @@ def _polish(dims: Sequence[Dim], acq: _Acquisition, x: Point, fx: float, steps: 
             if max(steps) < 1e-3:
                 break
     return x, fx, used
+
+
+def _menus(dims: Sequence[Dim], conditioning: Sequence[Sequence[float]], taken: Sequence[Sequence[float]],
+           rng: random.Random) -> List[List[int]]:
+    """The levels worth trying for each categorical dimension (empty for the others).
+
+    The GP tells categories apart only by the data it is conditioned on:
+    every category none of those points has looks exactly the same to it
+    (same mean, same variance, same EI).  So the levels worth scoring are
+    the ones in ``conditioning`` plus *one* of the others, drawn at random
+    and preferably never tried at all -- at most one more than there are
+    conditioning points, however many categories there are.
+
+    >>> _menus([Dim("real"), Dim("cat", 1000)], [[0.3, 0.0005], [0.6, 0.0015]], [], random.Random(0))[1][:2]
+    [0, 1]
+    """
+    out: List[List[int]] = []
+    for j, dim in enumerate(dims):
+        if dim.kind != "cat":
+            out.append([])
+            continue
+        n = dim.n or 1
+        seen = sorted({dim.level(p[j]) for p in conditioning})
+        tried = {dim.level(p[j]) for p in taken}
+        tried.update(seen)
+        extra: Optional[int] = None
+        if len(tried) < n:
+            for _ in range(16):  # mostly one draw: few categories are tried
+                k = rng.randrange(n)
+                if k not in tried:
+                    extra = k
+                    break
+            else:
+                untried = [k for k in range(n) if k not in tried]
+                extra = untried[rng.randrange(len(untried))]
+        elif len(seen) < n:
+            seen_set = set(seen)
+            others = [k for k in range(n) if k not in seen_set]
+            extra = others[rng.randrange(len(others))]
+        out.append(seen + ([] if extra is None else [extra]))
+    return out
 
 
 def suggest(
@@ -493,13 +528,17 @@ def suggest(
     Xe = [enc.encode(p) for p in Xo]
     fit_idx = _select(yz, _FIT_OBSERVATIONS)
     prior_lengths = [_CAT_LENGTH if dim.kind == "cat" else _LENGTH for dim in dims]
-    hyper = fit_hyperparameters([Xe[i] for i in fit_idx], [yz[i] for i in fit_idx], enc.groups,
+    hyper = fit_hyperparameters([Xe[i] for i in fit_idx], [yz[i] for i in fit_idx], enc.categorical,
                                 prior_lengths=prior_lengths)
-    gp = _make_gp(Xe, yz, hyper, enc.groups)
+    if _REFIT_OBSERVATIONS > len(fit_idx):
+        refit_idx = _select(yz, _REFIT_OBSERVATIONS)
+        hyper = fit_hyperparameters([Xe[i] for i in refit_idx], [yz[i] for i in refit_idx], enc.categorical,
+                                    prior_lengths=prior_lengths, warm=hyper, max_iter=_REFIT_ITER)
+    gp = _make_gp(Xe, yz, hyper, enc.categorical)
     if pending:
         Xp = [enc.encode(_snap(dims, p)) for p in pending]
         fantasies = [gp.predict_mean(p) for p in Xp]
-        gp = _make_gp(Xe + Xp, yz + fantasies, hyper, enc.groups)
+        gp = _make_gp(Xe + Xp, yz + fantasies, hyper, enc.categorical)
     acq = _Acquisition(gp, enc, min(yz))
     lengths = list(hyper.lengths)
 
@@ -520,10 +559,11 @@ def suggest(
     # Every other category at the best points, the rest of the point kept:
     # "the best settings so far, but with adam" is the question a category
     # needs asked, and random candidates rarely ask it.
+    menus = _menus(dims, Xo + [_snap(dims, p) for p in pending], taken, rng)
     for base in tops[:_N_SWAP]:
         for j, dim in enumerate(dims):
             if dim.kind == "cat":
-                for k in range(dim.n or 1):
+                for k in menus[j]:
                     if k != dim.level(base[j]):
                         c = list(base)
                         c[j] = dim.centre(k)
@@ -544,7 +584,7 @@ def suggest(
         x, fx = _ascend(dims, enc, gp, acq, c)
         if any(dim.kind != "real" for dim in dims):
             steps = [min(0.1, 0.25 * lj) for lj in lengths]
-            x, fx, _ = _polish(dims, acq, x, fx, steps, _DISCRETE_EVALS)
+            x, fx, _ = _polish(dims, acq, x, fx, steps, _DISCRETE_EVALS, menus)
         results.append((fx, n_start, x))
     results.sort(key=lambda t: (-t[0], t[1]))
     for fx, _, x in results:
@@ -576,11 +616,11 @@ def _standardise(y: Sequence[float]) -> List[float]:
     return [(v - mean) / sd for v in y]
 
 
-def _make_gp(X: List[Point], y: List[float], hyper: Hyper, groups: List[int]) -> GaussianProcess:
+def _make_gp(X: List[Point], y: List[float], hyper: Hyper, categorical: List[bool]) -> GaussianProcess:
     """Build the posterior, adding jitter if duplicate points make K singular."""
     for extra in (0.0, 1e-6, 1e-4, 1e-2):
         try:
-            return GaussianProcess(X, y, hyper._replace(noise=hyper.noise + extra), groups)
+            return GaussianProcess(X, y, hyper._replace(noise=hyper.noise + extra), categorical)
         except ValueError:
             continue
-    return GaussianProcess(X, y, hyper._replace(noise=hyper.noise + 1.0), groups)
+    return GaussianProcess(X, y, hyper._replace(noise=hyper.noise + 1.0), categorical)

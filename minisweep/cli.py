@@ -114,6 +114,21 @@ def _table(header: List[str], rows: List[List[str]]) -> List[str]:
     return out
 
 
+#: What a run may say about itself (``init(name=, group=, tags=, notes=)``), shown when any run has it.
+_RUN_META = ("name", "group", "tags", "notes")
+
+
+def _meta_keys(runs: Any, keys: Sequence[str] = _RUN_META) -> List[str]:
+    return [k for k in keys if any(run.info.get(k) for run in runs)]
+
+
+def _meta_text(run: Any, key: str) -> str:
+    value = run.info.get(key)
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
 def _load(args: Any) -> Any:
     from .api import load
 
@@ -248,12 +263,14 @@ def _cmd_status(args: Any) -> int:
     counts = ", ".join("%d %s" % (n, s) for s, n in sorted(result.counts().items())) or "no runs"
     print("sweep %s (%s): %s %s, %s" % (result.id, result.project, result.config.method, result.state, counts))
     names = [p.name for p in result.config.params if p.distribution != "constant"]
-    header = ["", "run", "state", "runtime"] + names + ([metric.name] if metric else [])
+    meta = _meta_keys(result.runs, ("name", "group", "tags"))
+    header = ["", "run"] + meta + ["state", "runtime"] + names + ([metric.name] if metric else [])
     rows = []
     for run in result.runs:
         flat = _flatten(run.config)
-        row = ["*" if best is not None and run.id == best.id else "", run.id, run.state,
-               _duration(run.info.get("wall_time"))]
+        row = ["*" if best is not None and run.id == best.id else "", run.id]
+        row += [_short(_meta_text(run, k) or "-", 24) for k in meta]
+        row += [run.state, _duration(run.info.get("wall_time"))]
         row += [_short(flat.get(n, "-"), 24) for n in names]
         if metric is not None:
             value = run.best(metric.name, metric.maximize)
@@ -304,6 +321,9 @@ def _cmd_export(args: Any) -> int:
         for run in result.runs:
             record = {"id": run.id, "state": run.state, "config": run.config, "summary": run.summary,
                       "history": run.history, "wall_time": run.info.get("wall_time")}
+            for key in _RUN_META + ("job_type", "config_changes", "exit_code"):
+                if run.info.get(key) is not None:
+                    record[key] = run.info[key]
             if metric is not None:
                 record["best"] = run.best(metric.name, metric.maximize)
             out.write(json.dumps(encode_value(record), allow_nan=False) + "\n")
@@ -320,11 +340,12 @@ def _cmd_export(args: Any) -> int:
                 if key not in summary_keys:
                     summary_keys.append(key)
         writer = csv.writer(out, lineterminator="\n")
-        header = ["run", "state", "wall_time"] + ["config." + p for p in params] + \
+        meta = _meta_keys(result.runs)
+        header = ["run"] + meta + ["state", "wall_time"] + ["config." + p for p in params] + \
                  ["summary." + k for k in summary_keys] + (["best." + metric.name] if metric else [])
         writer.writerow(header)
         for run, flat in zip(result.runs, flats):
-            row = [run.id, run.state, run.info.get("wall_time", "")]
+            row = [run.id] + [_meta_text(run, k) for k in meta] + [run.state, run.info.get("wall_time", "")]
             row += [_csv_cell(flat.get(p, "")) for p in params]
             row += [_csv_cell(run.summary.get(k, "")) for k in summary_keys]
             if metric is not None:

@@ -33,8 +33,12 @@ balances data fit against model complexity, so it does not simply shrink
 every length scale.  With one shared length scale (W&B's choice) an
 irrelevant dimension forces the same, wrong, scale on all the others.
 
-Inputs may be grouped: several coordinates can share one length scale
-(a categorical one-hot block does), given by ``groups[c]`` for coordinate c.
+A coordinate may be *categorical*: it holds a category's label, and two
+points are at squared distance 1 along it when their labels differ, 0 when
+they agree (what a one-hot encoding scaled to distance 1 gives, without the
+one-hot vector: the cost does not grow with the number of categories).
+Every category is then as far from every other one, and all categories the
+data never saw look the same to the GP.
 
 Everything is plain lists of floats; dot products use
 ``sum(map(operator.mul, a, b))`` which runs its loop in C.
@@ -240,7 +244,7 @@ class Hyper(NamedTuple):
     """Kernel hyper-parameters.
 
     Attributes:
-        inv_sq_lengths: ``1 / l_g^2`` for each length-scale group ``g``.
+        inv_sq_lengths: ``1 / l_c^2`` for each input coordinate ``c``.
         signal: the signal variance ``s^2`` (prior variance of the function).
         noise: the observation noise variance.
     """
@@ -251,7 +255,7 @@ class Hyper(NamedTuple):
 
     @property
     def lengths(self) -> Tuple[float, ...]:
-        """Length scales ``l_g`` (long = the group hardly matters)."""
+        """Length scales ``l_c`` (long = the coordinate hardly matters)."""
         return tuple(1.0 / _sqrt(w) for w in self.inv_sq_lengths)
 
 
@@ -261,12 +265,20 @@ class GaussianProcess:
     Args:
         X: training inputs (one list of coordinates per point).
         y: training targets (centre and scale them first: the prior mean is 0).
-        hyper: kernel hyper-parameters.
-        groups: length-scale group of each coordinate; default one per coordinate.
+        hyper: kernel hyper-parameters, one inverse squared length per coordinate.
+        categorical: which coordinates hold category labels (default: none).
 
     Raises:
         ValueError: the kernel matrix is not positive definite (duplicate
             points with zero noise).
+
+    A categorical coordinate costs one dictionary look-up per prediction,
+    whatever the number of categories:
+
+    >>> gp = GaussianProcess([[0.0, 3.0], [0.0, 7.0]], [1.0, -1.0], Hyper((1.0, 4.0), 1.0, 1e-9),
+    ...                      categorical=[False, True])
+    >>> round(gp.predict([0.0, 7.0])[0], 6), round(gp.predict([0.0, 5.0])[0], 6)
+    (-1.0, 0.0)
     """
 
     def __init__(
@@ -274,37 +286,63 @@ class GaussianProcess:
         X: Sequence[Sequence[float]],
         y: Sequence[float],
         hyper: Hyper,
-        groups: Optional[Sequence[int]] = None,
+        categorical: Optional[Sequence[bool]] = None,
     ) -> None:
-        if groups is None:
-            groups = range(len(X[0]) if X else 0)
+        D = len(X[0]) if X else len(hyper.inv_sq_lengths)
+        cat = [bool(c) for c in categorical] if categorical is not None else [False] * D
         self.hyper = hyper
-        self.groups = list(groups)
-        # Scale each coordinate by 1/l so that r^2 = |a|^2 + |b|^2 - 2 a.b.
-        self._scale = [_sqrt(hyper.inv_sq_lengths[g]) for g in self.groups]
-        self._Xs = [list(map(_mul, x, self._scale)) for x in X]
+        self.categorical = cat
+        self._real = [c for c in range(D) if not cat[c]]
+        w = hyper.inv_sq_lengths
+        # Scale each real coordinate by 1/l so that r^2 = |a|^2 + |b|^2 - 2 a.b.
+        self._scale = [_sqrt(w[c]) for c in self._real]
+        self._Xs = [[x[c] * s for c, s in zip(self._real, self._scale)] for x in X]
         self._sq = [_dot(x, x) for x in self._Xs]
+        # Categorical coordinates: every pair starts at distance sum(w_c) and
+        # gets w_c back where the labels agree; which points hold a label is
+        # looked up, not scanned.
+        self._cat_total = 0.0
+        self._cats: List[Tuple[int, float, dict]] = []
+        for c in range(D):
+            if cat[c]:
+                holders: dict = {}
+                for i, x in enumerate(X):
+                    holders.setdefault(x[c], []).append(i)
+                self._cats.append((c, w[c], holders))
+                self._cat_total += w[c]
         self.y = list(y)
         s2 = hyper.signal
         K: Matrix = []
         for i, (xi, si) in enumerate(zip(self._Xs, self._sq)):
-            row = [s2 * matern52(si + sj - 2.0 * sum(map(_mul, xi, xj))) for xj, sj in zip(self._Xs[:i], self._sq)]
+            r2 = [si + sj - 2.0 * sum(map(_mul, xi, xj)) for xj, sj in zip(self._Xs[:i], self._sq)]
+            if self._cats:
+                Xi = X[i]
+                for j in range(i):
+                    Xj = X[j]
+                    r2[j] += sum(wc for c, wc, _ in self._cats if Xi[c] != Xj[c])
+            row = [s2 * matern52(t) for t in r2]
             row.append(s2 + hyper.noise)
             K.append(row)
         self._L = cholesky(K)
         self._alpha = cho_solve(self._L, self.y)
-        self._X = [list(x) for x in X]
-        self._cols = [list(c) for c in zip(*X)] if X else []
+        self._cols = [[x[c] for x in X] for c in self._real]
         n = len(self._L)
         # Column i of L below the diagonal, bottom-up: for back substitution.
         self._Lcols_rev = [[self._L[k][i] for k in range(n - 1, i, -1)] for i in range(n)]
 
-    def _kvec(self, x: Sequence[float]) -> Vector:
-        xs = list(map(_mul, x, self._scale))
-        sx = _dot(xs, xs)
-        s2 = self.hyper.signal
+    def _r2(self, x: Sequence[float]) -> Vector:
+        """Scaled squared distances from ``x`` to every training point."""
+        xs = [x[c] * s for c, s in zip(self._real, self._scale)]
+        sx = _dot(xs, xs) + self._cat_total
         r2 = [sx + si - 2.0 * sum(map(_mul, xs, xi)) for xi, si in zip(self._Xs, self._sq)]
-        a = [_sqrt(5.0 * t) if t > 0.0 else 0.0 for t in r2]
+        for c, wc, holders in self._cats:
+            for i in holders.get(x[c], ()):
+                r2[i] -= wc
+        return r2
+
+    def _kvec(self, x: Sequence[float]) -> Vector:
+        s2 = self.hyper.signal
+        a = [_sqrt(5.0 * t) if t > 0.0 else 0.0 for t in self._r2(x)]
         return [s2 * (1.0 + q + q * q / 3.0) * _exp(-q) for q in a]
 
     def predict(self, x: Sequence[float]) -> Tuple[float, float]:
@@ -327,11 +365,18 @@ class GaussianProcess:
         return var if var > 0.0 else 0.0
 
     def predict_with_gradient(self, x: Sequence[float]) -> Tuple[float, float, Vector, Vector]:
-        """Posterior mean, variance and their gradients with respect to ``x``."""
-        k = self._kvec(x)
+        """Posterior mean, variance and their gradients with respect to ``x``.
+
+        The gradient along a categorical coordinate is 0 (labels do not move).
+        """
+        r2 = self._r2(x)
+        s2 = self.hyper.signal
+        a = [_sqrt(5.0 * t) if t > 0.0 else 0.0 for t in r2]
+        e = [_exp(-q) for q in a]
+        k = [s2 * (1.0 + q + q * q / 3.0) * eq for q, eq in zip(a, e)]
         mean = _dot(k, self._alpha)
         v = solve_lower(self._L, k)
-        var = self.hyper.signal - _dot(v, v)
+        var = s2 - _dot(v, v)
         # beta = K^-1 k by back substitution with L^T (bottom-up).
         L = self._L
         b_rev: Vector = []
@@ -339,24 +384,17 @@ class GaussianProcess:
             b_rev.append((v[i] - sum(map(_mul, self._Lcols_rev[i], b_rev))) / L[i][i])
         beta = b_rev[::-1]
         # dk_i/dx_c = s^2 f'(r_i^2) 2 w_c (x_c - X_ic), f'(r^2) = -(5/6)(1 + a) e^-a.
-        s2 = self.hyper.signal
-        fp = []
-        xs = list(map(_mul, x, self._scale))
-        sx = _dot(xs, xs)
-        for xi, si in zip(self._Xs, self._sq):
-            r2 = sx + si - 2.0 * sum(map(_mul, xs, xi))
-            a = _sqrt(5.0 * r2) if r2 > 0.0 else 0.0
-            fp.append(-(5.0 / 3.0) * s2 * (1.0 + a) * _exp(-a))
+        fp = [-(5.0 / 3.0) * s2 * (1.0 + q) * eq for q, eq in zip(a, e)]
         cm = list(map(_mul, fp, self._alpha))
         cv = list(map(_mul, fp, beta))
         sm, sv = sum(cm), sum(cv)
-        dmean: Vector = []
-        dvar: Vector = []
-        for c, (xc, sc) in enumerate(zip(x, self._scale)):
+        dmean = [0.0] * len(self.categorical)
+        dvar = [0.0] * len(self.categorical)
+        for c, sc, col in zip(self._real, self._scale, self._cols):
             w = sc * sc
-            col = self._cols[c]
-            dmean.append(w * (xc * sm - _dot(cm, col)))
-            dvar.append(-2.0 * w * (xc * sv - _dot(cv, col)))
+            xc = x[c]
+            dmean[c] = w * (xc * sm - _dot(cm, col))
+            dvar[c] = -2.0 * w * (xc * sv - _dot(cv, col))
         if var <= 0.0:
             return mean, 0.0, dmean, [0.0] * len(dvar)
         return mean, var, dmean, dvar
@@ -374,6 +412,7 @@ class GaussianProcess:
 # variance of standardised targets is near 1; the noise is small.
 _LOG_L_MEAN = math.log(0.5)
 _LOG_L_SD = 1.2
+_W_RATE = 0.0
 _LOG_S2_SD = 1.0
 _NOISE_RATE = 30.0
 _NOISE_FLOOR = 1e-6
@@ -386,30 +425,35 @@ class _Objective:
     """Negative log posterior of the hyper-parameters and its gradient.
 
     Parameters ``theta = (log w_1..log w_G, log s^2, log(noise - floor))``
-    with ``w_g = 1 / l_g^2``.  Pairwise per-group squared distances are
-    computed once, so each evaluation costs one kernel matrix, one Cholesky
-    factorisation and one inverse.
+    with ``w_g = 1 / l_g^2``, one ``w`` per coordinate.  Pairwise
+    per-coordinate squared distances are computed once (0 or 1 along a
+    categorical coordinate), so each evaluation costs one kernel matrix, one
+    Cholesky factorisation and one inverse.
     """
 
-    def __init__(self, X: Sequence[Sequence[float]], y: Sequence[float], groups: Sequence[int], n_groups: int,
+    def __init__(self, X: Sequence[Sequence[float]], y: Sequence[float], categorical: Sequence[bool],
                  noise_floor: float, log_l_means: Sequence[float]) -> None:
         n = len(X)
+        G = len(categorical)
         self.log_l_means = list(log_l_means)
+        self.w_scale = [_exp(-2.0 * m) / 4.0 for m in self.log_l_means]  # 1 for a prior length of 0.5
         self.n = n
         self.y = list(y)
-        self.G = n_groups
+        self.G = G
         self.floor = noise_floor
-        D: List[Vector] = [[] for _ in range(n_groups)]
-        for i in range(n):
-            xi = X[i]
-            for j in range(i + 1, n):
-                xj = X[j]
-                acc = [0.0] * n_groups
-                for c, g in enumerate(groups):
-                    t = xi[c] - xj[c]
-                    acc[g] += t * t
-                for g in range(n_groups):
-                    D[g].append(acc[g])
+        D: List[Vector] = []
+        for c in range(G):
+            col = [x[c] for x in X]
+            row: Vector = []
+            if categorical[c]:
+                for i in range(n):
+                    ci = col[i]
+                    row.extend(0.0 if ci == cj else 1.0 for cj in col[i + 1:])
+            else:
+                for i in range(n):
+                    ci = col[i]
+                    row.extend((ci - cj) * (ci - cj) for cj in col[i + 1:])
+            D.append(row)
         self.D = D
 
     def __call__(self, theta: Sequence[float]) -> Tuple[float, Vector]:
@@ -465,6 +509,12 @@ class _Objective:
         grad.append(-(0.5 * excess * trW))
         # Priors.
         for g in range(G):
+            if _W_RATE:
+                # w ~ exp(-rate (1/w + w) * scale...): short length scales cost linearly in w
+                r = _W_RATE / self.w_scale[g]
+                nll += r * w[g] + _W_RATE * self.w_scale[g] / w[g]
+                grad[g] += r * w[g] - _W_RATE * self.w_scale[g] / w[g]
+                continue
             # log w = -2 log l; log l ~ N(mu, sd^2)
             z = (-0.5 * theta[g] - self.log_l_means[g]) / _LOG_L_SD
             nll += 0.5 * z * z
@@ -562,28 +612,33 @@ def minimize(f, x0: Vector, bounds: Sequence[Tuple[float, float]], max_iter: int
 def fit_hyperparameters(
     X: Sequence[Sequence[float]],
     y: Sequence[float],
-    groups: Optional[Sequence[int]] = None,
+    categorical: Optional[Sequence[bool]] = None,
     *,
     noise_floor: float = _NOISE_FLOOR,
     max_iter: int = 40,
     starts: Sequence[Sequence[float]] = (),
     prior_lengths: Optional[Sequence[float]] = None,
+    warm: Optional[Hyper] = None,
 ) -> Hyper:
     """Fit ARD length scales, signal and noise variance by maximum a posteriori.
 
     Deterministic: the search starts from the prior's centre (and any extra
-    ``starts``, given as length scales per group) and keeps the best.
+    ``starts``, given as length scales per coordinate) and keeps the best.
 
     Args:
-        X: inputs in (roughly) the unit cube.
+        X: inputs in (roughly) the unit cube; category labels along
+            categorical coordinates.
         y: standardised targets (mean 0, variance 1).
-        groups: length-scale group of each coordinate (default: one each).
+        categorical: which coordinates hold category labels (default: none).
         noise_floor: the smallest noise variance allowed.
         max_iter: BFGS iterations per start.
         starts: extra starting length scales.
-        prior_lengths: the median of each group's length-scale prior
-            (default 0.5 for every group: a function that varies over
+        prior_lengths: the median of each coordinate's length-scale prior
+            (default 0.5 for every one: a function that varies over
             half the unit interval).
+        warm: start from these hyper-parameters instead (a fit on fewer
+            points, say), and from nowhere else: a few iterations then
+            refine it.
 
     Returns:
         The fitted :class:`Hyper`.
@@ -594,19 +649,23 @@ def fit_hyperparameters(
     >>> l2 > 3 * l1
     True
     """
-    if groups is None:
-        groups = list(range(len(X[0])))
-    G = max(groups) + 1 if len(groups) else 0
+    G = len(X[0]) if X else len(categorical or ())
+    if categorical is None:
+        categorical = [False] * G
+    if len(categorical) != G:
+        raise ValueError(f"fit_hyperparameters: {len(categorical)} categorical flags for {G} coordinates")
     if prior_lengths is None:
         prior_lengths = [math.exp(_LOG_L_MEAN)] * G
     if len(prior_lengths) != G:
-        raise ValueError(f"fit_hyperparameters: {len(prior_lengths)} prior lengths for {G} groups")
-    obj = _Objective(X, y, groups, G, noise_floor, [_log(l) for l in prior_lengths])
+        raise ValueError(f"fit_hyperparameters: {len(prior_lengths)} prior lengths for {G} coordinates")
+    obj = _Objective(X, y, categorical, noise_floor, [_log(l) for l in prior_lengths])
     bounds = _bounds(G)
     best: Optional[Tuple[Vector, float]] = None
     init_lengths = [list(prior_lengths)] + [list(s) for s in starts]
-    for lengths in init_lengths:
-        theta0 = [-2.0 * _log(l) for l in lengths] + [0.0, _log(1e-3)]
+    thetas = [[-2.0 * _log(l) for l in lengths] + [0.0, _log(1e-3)] for lengths in init_lengths]
+    if warm is not None:
+        thetas = [[_log(w) for w in warm.inv_sq_lengths] + [_log(warm.signal), _log(max(warm.noise - noise_floor, 1e-12))]]
+    for theta0 in thetas:
         theta, val = _minimize(obj, theta0, bounds, max_iter)
         if best is None or val < best[1]:
             best = (theta, val)

@@ -813,6 +813,23 @@ def _importance_view(params: Sequence[Any], rows: List[_Row], metric: Any) -> st
     return caution + '<div class="figure">%s</div>' % "\n".join(out) + explain
 
 
+def _meta_label(run: Any) -> str:
+    """The run's name (``init(name=...)``) after its id, when it has one."""
+    name = (run.info or {}).get("name")
+    return ' <span class="run-name">%s</span>' % _span(str(name), 32) if name else ""
+
+
+def _meta_title(run: Any) -> str:
+    """The run's group, tags and notes as the id cell's tooltip."""
+    info = run.info or {}
+    parts = []
+    for key in ("group", "tags", "notes"):
+        value = info.get(key)
+        if value:
+            parts.append("%s: %s" % (key, ", ".join(map(str, value)) if isinstance(value, list) else value))
+    return ' title="%s"' % _esc("\n".join(parts)) if parts else ""
+
+
 def _table(params: Sequence[Any], rows: List[_Row], metric: Any, best: Optional[_Row]) -> str:
     head = ["run", "state", "runtime"] + [p.name for p in params]
     if metric is not None:
@@ -826,8 +843,9 @@ def _table(params: Sequence[Any], rows: List[_Row], metric: Any, best: Optional[
     for r in rows:
         run = r.run
         is_best = best is not None and r is best
-        cells = ['<td class="id">%s<code>%s</code></td>'
-                 % ('<span class="star" title="best run">\u2605</span> ' if is_best else "", _esc(run.id)),
+        cells = ['<td class="id"%s>%s<code>%s</code>%s</td>'
+                 % (_meta_title(run), '<span class="star" title="best run">\u2605</span> ' if is_best else "",
+                    _esc(run.id), _meta_label(run)),
                  '<td><span class="state s-%s">%s</span></td>' % (_esc(run.state), _esc(run.state)),
                  '<td class="num">%s</td>' % _duration(_runtime(run))]
         for p in params:

@@ -183,6 +183,7 @@ class _Agent:
         self.lease_seconds = lease_seconds
         self.max_initial_failures = max_initial_failures
         self.max_consecutive_failed_runs = max_consecutive_failed_runs
+        self.wandb_env = False  # function mode, one worker: set WANDB_RUN_ID etc. per run (see agent())
         self.retry_failed = retry_failed
         self.clock = clock
         self.sleep = sleep
@@ -223,6 +224,35 @@ class _Agent:
         # ``runs`` is the store's verdict view (a run is crashed only once an agent wrote it off)
         self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
         return next_config(self.cfg, runs, seed=self.store.seed, index=index, retry_failed=self.retry_failed)
+
+    def _claim(self) -> Any:
+        """Claim the next run.  A bayes suggestion is computed before taking the lock.
+
+        The GP's work (up to a fraction of a second) would otherwise hold the
+        sweep's claim lock and make every other agent queue behind it.  So
+        the draft is made from the runs as they are now, and under the lock
+        :func:`~.search.recheck` decides from what changed meanwhile: claim
+        it, stop (the sweep became done), or, rarely (another agent claimed
+        the very same config), propose again under the lock.
+        """
+        if self.cfg.method != "bayes":
+            return self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+        from .runs import ACTIVE_STATES
+        from .search import recheck
+
+        # The runs as shown (a run whose lease lapsed shows as crashed): good enough for a draft;
+        # the claim itself is decided under the lock on the store's verdict view.
+        seen = self.store.runs()
+        draft = self.propose(seen, len(seen))
+
+        def settle(runs: List[Any], index: int) -> Optional[Dict[str, Any]]:
+            self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
+            verdict = recheck(self.cfg, draft, seen, runs)
+            if verdict == "done":
+                return None
+            return draft if verdict == "claim" else self.propose(runs, index)
+
+        return self.store.claim(self.agent_id, settle, lease_seconds=self.lease_seconds)
 
     def _nothing_left(self) -> bool:
         """Whether the sweep is over: nothing to propose and no run in flight, in any agent.
@@ -268,7 +298,7 @@ class _Agent:
                     self.say("sweep %s is %s; no new runs" % (self.store.id, state))
                     break
                 self.in_flight = 0
-                run = self.store.claim(self.agent_id, self.propose, lease_seconds=self.lease_seconds)
+                run = self._claim()
                 if run is None:
                     if self.in_flight and self.retry_failed:
                         # a run in flight (here or in another agent) may still fail: its point would be retried
@@ -361,6 +391,8 @@ class _Agent:
                 self.progress.started(e)
             else:
                 self.say("run %s started: %s" % (e.run.id, _short(e.run.config)))
+            if self.wandb_env and not self.done.is_set():  # (not once the agent has restored the environment)
+                _set_run_environment(e.active, e.run.config)
             result = self.function(e.active.config) if self.takes_config else self.function()
             if result is not None and not e.active.finished:
                 self._log_result(e.active, result)
@@ -661,13 +693,58 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
             with _Signals():
                 started = runner.run()
         else:
-            started = runner.run()
+            runner.wandb_env = workers == 1
+            with _SweepEnvironment(store):
+                started = runner.run()
     finally:
         if display is not None:
             display.close()
     if not quiet:
         print("minisweep: " + _summary(store, started), file=sys.stderr)
     return started
+
+
+class _SweepEnvironment:
+    """W&B's agent variables for a function-mode sweep, set while the agent runs and then restored.
+
+    Like W&B's Python agent: ``WANDB_SWEEP_ID``, ``WANDB_PROJECT``,
+    ``WANDB_ENTITY`` (when the sweep has one) for the whole agent, and
+    ``WANDB_RUN_ID`` / ``WANDB_SWEEP_PARAM_PATH`` for each run
+    (:func:`_set_run_environment`) — only with one worker, because the
+    environment is shared by every thread of the process.
+    """
+
+    NAMES = ("WANDB_SWEEP_ID", "WANDB_PROJECT", "WANDB_ENTITY", "WANDB_RUN_ID", "WANDB_SWEEP_PARAM_PATH")
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.saved: Dict[str, Optional[str]] = {}
+
+    def __enter__(self) -> "_SweepEnvironment":
+        self.saved = {name: os.environ.get(name) for name in self.NAMES}
+        os.environ["WANDB_SWEEP_ID"] = self.store.id
+        os.environ["WANDB_PROJECT"] = self.store.project
+        if self.store.entity:
+            os.environ["WANDB_ENTITY"] = str(self.store.entity)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _set_run_environment(active: ActiveRun, config: Dict[str, Any]) -> None:
+    """``WANDB_RUN_ID`` and ``WANDB_SWEEP_PARAM_PATH`` (W&B's config file, written into ``run.dir``)."""
+    from .command import wandb_param_yaml
+
+    path = os.path.join(active.dir, "config-%s.yaml" % active.id)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(wandb_param_yaml(config))
+    os.environ["WANDB_RUN_ID"] = active.id
+    os.environ["WANDB_SWEEP_PARAM_PATH"] = path
 
 
 def _is_tty(stream: Any) -> bool:

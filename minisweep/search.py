@@ -34,7 +34,7 @@ from .sweepconfig import parse_config
 from .hyperband import runs_to_stop
 from .runs import Run, copy_config, is_number
 
-__all__ = ["next_config", "runs_to_stop", "rng_for", "sweep_done", "Run"]
+__all__ = ["next_config", "recheck", "runs_to_stop", "rng_for", "sweep_done", "Run"]
 
 #: States W&B counts as over (for the "worst" imputation); minisweep's stopped is W&B's finished.
 _OVER = ("finished", "stopped", "failed", "crashed", "killed")
@@ -106,6 +106,40 @@ def _next_config(sweep: Any, runs: Sequence[Run], *, seed: Any, retry_failed: in
     return _bayes(sweep, runs, rng)
 
 
+def recheck(sweep: Any, draft: Optional[Dict[str, Any]], seen: Sequence[Run], runs: Sequence[Run]) -> str:
+    """May a config proposed from the runs ``seen`` still be claimed now that the runs are ``runs``?
+
+    A Bayesian suggestion costs a GP fit, so an agent computes it *before*
+    taking the claim lock, from what it saw then, and holds the lock only to
+    claim it.  Under the lock it asks this question of what changed meanwhile:
+
+    - ``"done"``: the sweep must start nothing (it was already done when the
+      draft was made, or has become so: ``run_cap``, ``metric.target``);
+    - ``"again"``: a run claimed meanwhile has exactly the draft's config (a
+      small discrete space): propose again from ``runs``;
+    - ``"claim"``: claim the draft.  Runs that finished or started meanwhile
+      only mean the draft was made from slightly older news, as when two
+      agents ask at the same moment.
+
+    >>> cfg = {"method": "bayes", "run_cap": 2, "metric": {"name": "loss"}, "parameters": {"x": {"values": [1, 2]}}}
+    >>> seen = [Run("a", "finished", {"x": 1})]
+    >>> recheck(cfg, {"x": 2}, seen, seen), recheck(cfg, {"x": 2}, seen, seen + [Run("b", "pending", {"x": 2})])
+    ('claim', 'done')
+    >>> recheck(dict(cfg, run_cap=3), {"x": 2}, seen, seen + [Run("b", "pending", {"x": 2.0})])
+    'again'
+    """
+    from .grid import value_key
+
+    if draft is None or sweep_done(sweep, runs):
+        return "done"
+    old = {run.id for run in seen}
+    key = value_key(draft)
+    for run in runs:
+        if run.id not in old and value_key(run.config) == key:
+            return "again"
+    return "claim"
+
+
 # ----------------------------------------------------------------------------- bayes
 
 
@@ -142,7 +176,7 @@ class _Axis:
     level combination exists, never proposes an observed config either.
     """
 
-    __slots__ = ("param", "dim", "values", "_lo", "_q")
+    __slots__ = ("param", "dim", "values", "_lo", "_q", "_index")
 
     def __init__(self, p: Any) -> None:
         from .bayes import Dim
@@ -151,6 +185,7 @@ class _Axis:
         self.values: Optional[List[Any]] = None
         self._lo = 0
         self._q: Any = None
+        self._index: Optional[Dict[Any, int]] = None
         d = p.distribution
         if d in ("categorical", "categorical_w_probabilities"):
             self.dim = Dim("cat", len(p.values))
@@ -179,7 +214,16 @@ class _Axis:
         """
         dim, p = self.dim, self.param
         if dim.kind == "cat":
-            return dim.centre(distributions.index_of(p.values, value))
+            from .grid import value_key
+
+            if self._index is None:  # one look-up per run, not a scan of the values
+                self._index = {}
+                for i, v in enumerate(p.values):
+                    self._index.setdefault(value_key(v), i)
+            i = self._index.get(value_key(value))
+            if i is None:
+                raise ValueError("%r is not one of the parameter's values" % (value,))
+            return dim.centre(i)
         if dim.kind == "int":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError("%r is not a number" % (value,))

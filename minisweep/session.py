@@ -846,6 +846,16 @@ class ActiveRun:
     def status(self) -> Dict[str, Any]:
         return {"id": self.id, "finished": self.finished, "should_stop": self.should_stop}
 
+    def _label(self, *args: Any, **kwargs: Any) -> None:
+        """W&B's telemetry label (Hugging Face's callback sets one); nothing to record."""
+
+    @property
+    def settings(self) -> Any:
+        from types import SimpleNamespace
+
+        return SimpleNamespace(mode="offline", run_id=self.id, project=self.project, entity=self.entity,
+                               sweep_id=self.sweep_id, files_dir=self._dir, _offline=True, _noop=False)
+
 
 class OfflineError(MinisweepError, RuntimeError):
     """A W&B feature that needs W&B's server (``wandb.Api()``, ``use_artifact``): the error names the offline way."""
@@ -934,7 +944,7 @@ def init(project: Optional[str] = None, config: Any = None, **kwargs: Any) -> Ac
     if run is None:
         run = _from_environment(project)
         if run is None:
-            run_id = str(kwargs.get("id") or os.environ.get("WANDB_RUN_ID") or "standalone-%d" % (len(_standalone) + 1))
+            run_id = str(kwargs.get("id") or "standalone-%d" % (len(_standalone) + 1))
             run = ActiveRun(run_id, project=project or os.environ.get("WANDB_PROJECT"),
                             entity=kwargs.get("entity") or os.environ.get("WANDB_ENTITY"), lock_config=False)
             if kwargs.get("dir"):

@@ -163,6 +163,51 @@ class CategoryTest(unittest.TestCase):
         self.assertLess(abs(x[0] - 0.5), 0.25)
 
 
+class _TooMuchWork(Exception):
+    pass
+
+
+class BoundedWorkTest(unittest.TestCase):
+    """The work of one suggestion does not grow with the size of a categorical (issues 11 and 16).
+
+    Work is counted, not timed: every candidate the acquisition scores is
+    encoded for the GP once, and a GP input as wide as the encoding costs
+    that much per training point, so the sum of encoded widths measures
+    the candidate work.  (The old one-hot code spent ~15,000 evaluations of
+    width 5,002 here; the spy stops it early instead of waiting minutes.)
+    """
+
+    def work(self, n_categories, limit):
+        rng = random.Random(6)
+        dims = [Dim("real"), Dim("cat", n_categories), Dim("real")]
+        X = [[rng.random(), dims[1].centre(rng.randrange(n_categories)), rng.random()] for _ in range(60)]
+        y = [(x[0] - 0.3) ** 2 + x[2] + 0.1 * (dims[1].level(x[1]) % 5) for x in X]
+        counted = [0, 0]
+        real = bayes._Encoder.encode
+
+        def spy(self, x):
+            out = real(self, x)
+            counted[0] += 1
+            counted[1] += len(out)
+            if counted[1] > limit:
+                raise _TooMuchWork(counted)
+            return out
+
+        with mock.patch.object(bayes._Encoder, "encode", spy):
+            x = suggest(dims, X, y, random.Random(0))
+        self.assertIn(x[1], [dims[1].centre(k) for k in range(n_categories)])
+        return counted
+
+    def test_a_5000_value_categorical_costs_what_a_20_value_one_does(self):
+        evaluations, width = self.work(20, limit=10 ** 6)
+        try:
+            big_evaluations, big_width = self.work(5000, limit=3 * width)
+        except _TooMuchWork as exc:
+            self.fail("5,000 categories: more than 3x the work of 20 (%r vs %d)" % (exc.args[0], width))
+        self.assertLessEqual(big_evaluations, 3 * evaluations)
+        self.assertLess(evaluations, 2000)
+
+
 class QualityTest(unittest.TestCase):
     def test_beats_random_on_branin(self):
         dims = [Dim("real"), Dim("real")]

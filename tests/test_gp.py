@@ -77,6 +77,48 @@ class PosteriorTest(unittest.TestCase):
             self.assertAlmostEqual(dvar[c], (vp - vm) / 2e-6, places=5)
 
 
+class CategoricalTest(unittest.TestCase):
+    """A label coordinate is a one-hot block scaled to distance 1, without the block."""
+
+    def one_hot(self, x, n):
+        hot = [0.0] * n
+        hot[int(x[1])] = math.sqrt(0.5)
+        return [x[0]] + hot + [x[2]]
+
+    def test_matches_the_one_hot_encoding(self):
+        rng = random.Random(3)
+        n = 6
+        X = [[rng.random(), float(rng.randrange(n)), rng.random()] for _ in range(15)]
+        y = [math.sin(4 * a) + (0.5 if c % 2 else -0.5) + b for a, c, b in X]
+        w = (3.0, 0.7, 2.0)
+        labels = gp.GaussianProcess(X, y, gp.Hyper(w, 1.3, 1e-4), categorical=[False, True, False])
+        hot = gp.GaussianProcess([self.one_hot(x, n) for x in X], y, gp.Hyper((w[0],) + (w[1],) * n + (w[2],), 1.3, 1e-4))
+        for x in ([0.2, 3.0, 0.9], [0.7, 5.0, 0.1], X[4]):
+            with self.subTest(x=x):
+                m1, v1, dm1, dv1 = labels.predict_with_gradient(x)
+                m2, v2, dm2, dv2 = hot.predict_with_gradient(self.one_hot(x, n))
+                self.assertAlmostEqual(m1, m2, places=9)
+                self.assertAlmostEqual(v1, v2, places=9)
+                self.assertAlmostEqual(dm1[0], dm2[0], places=9)
+                self.assertAlmostEqual(dv1[2], dv2[-1], places=9)
+                self.assertEqual((dm1[1], dv1[1]), (0.0, 0.0))
+
+    def test_unseen_categories_look_alike(self):
+        X = [[0.1, 0.0], [0.5, 1.0], [0.9, 2.0]]
+        model = gp.GaussianProcess(X, [1.0, -1.0, 0.5], gp.Hyper((2.0, 1.0), 1.0, 1e-6), categorical=[False, True])
+        self.assertEqual(model.predict([0.4, 7.0]), model.predict([0.4, 4321.0]))
+        self.assertNotEqual(model.predict([0.4, 1.0]), model.predict([0.4, 7.0]))
+
+    def test_fit_sees_a_categorical_that_matters(self):
+        rng = random.Random(4)
+        X = [[rng.random(), float(rng.randrange(4)), float(rng.randrange(4))] for _ in range(24)]
+        y = [0.2 * a + (1.0 if c in (1.0, 3.0) else -1.0) for a, c, _ in X]  # the last label is noise
+        mean = sum(y) / len(y)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in y) / len(y))
+        lengths = gp.fit_hyperparameters(X, [(v - mean) / sd for v in y], [False, True, True]).lengths
+        self.assertGreater(lengths[2], 3.0 * lengths[1])
+
+
 class LogEITest(unittest.TestCase):
     def test_monotonic_and_finite(self):
         zs = [-1e8, -1e4, -200.0, -40.0, -12.0, -10.0, -9.99, -5.0, -1.0, 0.0, 1.0, 5.0, 40.0, 1e4]

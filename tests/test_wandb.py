@@ -207,6 +207,63 @@ class RunRecordTest(SweepTest):
         self.assertEqual(len(minisweep.load(sweep_id, dir=self.dir).runs), 2)
 
 
+class FunctionModeEnvironmentTest(SweepTest):
+    def test_wandb_agent_variables_per_run(self):
+        seen = []
+        before = {k: os.environ.get(k) for k in ("WANDB_SWEEP_ID", "WANDB_RUN_ID", "WANDB_SWEEP_PARAM_PATH")}
+
+        def train():
+            if "WANDB_SWEEP_ID" in os.environ:  # the branch real scripts take
+                run = wandb.init()
+                with open(os.environ["WANDB_SWEEP_PARAM_PATH"]) as fh:
+                    text = fh.read()
+                seen.append((os.environ["WANDB_SWEEP_ID"], os.environ["WANDB_RUN_ID"], run.id, text))
+
+        result = self.run_sweep(train, values=(0.1, 0.2))
+        from minisweep.yamlreader import load as load_yaml
+
+        self.assertEqual([(s[0], s[1]) for s in seen], [(result.id, r.id) for r in result.runs])
+        self.assertEqual([s[2] for s in seen], [r.id for r in result.runs])
+        self.assertEqual([load_yaml(s[3])["lr"] for s in seen], [{"value": 0.1}, {"value": 0.2}])
+        self.assertEqual({k: os.environ.get(k) for k in before}, before)  # restored after the agent
+
+
+class ShownTest(SweepTest):
+    def test_status_export_and_report_show_name_group_tags(self):
+        def train():
+            wandb.init(name="run-%s" % wandb.config.lr, group="g", tags=["x", "y"], notes="first try")
+            wandb.log({"loss": wandb.config.lr})
+
+        result = self.run_sweep(train, values=(0.1, 0.2), metric={"name": "loss", "goal": "minimize"})
+        from minisweep.cli import main
+        from contextlib import redirect_stdout
+
+        out = io.StringIO()
+        with redirect_stdout(out):
+            main(["status", result.id, "--dir", self.dir])
+        header, _, first = out.getvalue().splitlines()[1:4]
+        self.assertEqual(header.split()[:4], ["run", "name", "group", "tags"])
+        self.assertIn("run-0.1", first)
+        self.assertIn("x,y", first)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            main(["export", result.id, "--dir", self.dir, "--format", "csv"])
+        lines = out.getvalue().splitlines()
+        self.assertTrue(lines[0].startswith("run,name,group,tags,notes,state"), lines[0])
+        self.assertIn(",run-0.2,g,\"x,y\",first try,finished", lines[2])
+        out = io.StringIO()
+        with redirect_stdout(out):
+            main(["export", result.id, "--dir", self.dir, "--format", "jsonl"])
+        record = __import__("json").loads(out.getvalue().splitlines()[0])
+        self.assertEqual((record["name"], record["group"], record["tags"], record["notes"]),
+                         ("run-0.1", "g", ["x", "y"], "first try"))
+        from minisweep.report import render_report
+
+        html = render_report(minisweep.load(result.id, dir=self.dir))
+        self.assertTrue('<span class="run-name"><span>run-0.2</span></span>' in html)
+        self.assertTrue('title="group: g\ntags: x, y\nnotes: first try"' in html)
+
+
 class HarmlessAndRefusedTest(unittest.TestCase):
     def test_accepted_names(self):
         run = wandb.init(settings=wandb.Settings(start_method="thread"), mode="offline", reinit=True)
