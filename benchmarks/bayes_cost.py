@@ -25,8 +25,6 @@ idle machine's wall clock would show.  ``--clock wall`` measures wall time.
     python benchmarks/bayes_cost.py [--reps 5]
 """
 
-from __future__ import annotations
-
 import argparse
 import math
 import os

@@ -32,8 +32,6 @@ under another name (``before``, for the code on main).
     python benchmarks/bayes_quality.py --table /tmp/ext.jsonl /tmp/ours.jsonl
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import os

@@ -8,8 +8,6 @@ whatever they import that start-up had not loaded already).  The baseline is ``i
 same way, a module every Python program treats as cheap.  Medians over the samples.
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import statistics

@@ -49,8 +49,6 @@ objectives are minimised and have a known minimum, so results are reported as
 {'min': -2.0, 'max': 2.0}
 """
 
-from __future__ import annotations
-
 import math
 from typing import Callable, Dict, List, Sequence
 

@@ -12,8 +12,6 @@ times a headless Chromium loading each page and taking a screenshot, which is wh
 waits for; ``--keep DIR`` leaves the pages and screenshots there to look at.
 """
 
-from __future__ import annotations
-
 import argparse
 import bisect
 import math

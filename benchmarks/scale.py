@@ -9,8 +9,6 @@ Then ``python3 -m minisweep status`` and ``minisweep.load()`` are timed on the f
 against starting the interpreter (``python3 -c pass``) measured in the same run.
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import shutil

@@ -17,8 +17,6 @@ from "go" until the last worker reports done, so interpreter start-up and
 imports are not counted.
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import shutil

@@ -18,8 +18,6 @@ the agents, to see the lock and leases under a slow (network) disk. ``tests/test
 small version of this in the suite.
 """
 
-from __future__ import annotations
-
 import argparse
 import os
 import random

@@ -19,6 +19,7 @@ Names are loaded on first use, so ``import minisweep`` costs almost nothing.
 
 __version__ = "0.1.0.dev0"
 
+from ._compat import enable_module_getattr
 from .errors import ConfigError, MinisweepError, MinisweepWarning
 
 __all__ = [
@@ -99,3 +100,6 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+enable_module_getattr(__name__)  # __getattr__ above on CPython 3.6 too

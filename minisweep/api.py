@@ -12,8 +12,6 @@ name) the default is ``./minisweep-runs/`` instead, so runs never land among
 source files.
 """
 
-from __future__ import annotations
-
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -64,10 +62,38 @@ def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = Non
     cfg = parse_config(sweep)
     if seed is None:
         seed = int.from_bytes(os.urandom(4), "big")
-    project = project or cfg.project or DEFAULT_PROJECT
+    project = project_folder(project or cfg.project or DEFAULT_PROJECT)
     entity = entity or cfg.entity
     store = SweepStore.create(store_root(dir), project, cfg.raw, seed=seed, entity=entity)
     return store.id
+
+
+def project_folder(project: str) -> str:
+    """The folder a project's sweeps live in: the name itself when it is a safe path component,
+    else a safe spelling of it (W&B accepts spaces and most punctuation in project names).
+
+    >>> project_folder("mnist"), project_folder("GCNN RNN with input mlp"), project_folder("a..b")
+    ('mnist', 'GCNN_RNN_with_input_mlp', 'a_b')
+
+    Raises:
+        InvalidIdError: a name W&B refuses too (empty, longer than 128, or with ``/ \\ # ? % :``).
+    """
+    import re
+
+    from .errors import InvalidIdError
+    from .store import _ID_RE
+
+    if not isinstance(project, str) or not project or len(project) > 128 or any(c in project for c in "/\\#?%:"):
+        raise InvalidIdError("project", project)
+    if _ID_RE.match(project) and ".." not in project:
+        return project
+    folder = re.sub(r"[^A-Za-z0-9_.-]+", "_", project)
+    folder = re.sub(r"\.\.+", "_", folder).strip("_.-") or "project"
+    if len(folder) > 64:
+        import hashlib
+
+        folder = folder[:55].rstrip("_.-") + "-" + hashlib.sha1(project.encode("utf-8")).hexdigest()[:8]
+    return folder
 
 
 def split_sweep_path(sweep_id: str, entity: Optional[str] = None,
@@ -102,7 +128,7 @@ def open_store(sweep_id: str, project: Optional[str] = None, dir: Optional[str] 
     sweep_id, _, project = split_sweep_path(sweep_id, None, project)
     root = store_root(dir)
     if project is not None:
-        return SweepStore.open(root, project, sweep_id, **kwargs)
+        return SweepStore.open(root, project_folder(project), sweep_id, **kwargs)
     found = SweepStore.find(root, sweep_id)
     if not found:
         raise SweepNotFound(sweep_id, root)

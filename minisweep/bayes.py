@@ -51,8 +51,6 @@ than to "rmsprop" for no reason).
 True
 """
 
-from __future__ import annotations
-
 import bisect
 import math
 import random

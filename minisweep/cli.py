@@ -19,8 +19,6 @@ program, bad flags — print one line and exit with status 2; ``--debug`` shows
 the traceback instead.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 

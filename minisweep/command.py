@@ -57,8 +57,6 @@ data loader) is killed too, so nothing of one run outlives it; so is the
 child itself if the agent's own loop fails.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import re

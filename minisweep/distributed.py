@@ -21,8 +21,6 @@ lambda or a closure).  :func:`run_on_executor` checks that with one probe task
 before it starts any run, and says plainly what is wrong when it cannot.
 """
 
-from __future__ import annotations
-
 import os
 import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -82,9 +80,11 @@ def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, 
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
+    from ._compat import check_sendable
     from .runner import AgentError, first_runs_failed, gave_up_error
 
     try:
+        check_sendable(executor, function)
         if not executor.submit(_probe, function).result():
             raise AgentError("the function did not arrive callable in the executor's workers")
     except AgentError:

@@ -31,8 +31,6 @@ True
 [0.0, 0.25, 0.5, 0.75]
 """
 
-from __future__ import annotations
-
 import math
 from typing import Any, List
 
@@ -123,7 +121,7 @@ def _weighted_index(probabilities: List[float], u: float) -> int:
 
 
 def _normal():
-    from statistics import NormalDist
+    from ._compat import NormalDist
 
     return NormalDist
 

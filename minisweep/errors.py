@@ -17,9 +17,7 @@ sweep.yaml:7: parameters.lr: min 0.1 is not less than max 0.01
 True
 """
 
-from __future__ import annotations
-
-TYPE_CHECKING = False  # typing costs import time; annotations are strings here anyway
+TYPE_CHECKING = False  # typing costs import time; so the annotations here are quoted strings
 if TYPE_CHECKING:
     from typing import Iterable, List, Optional, Union
 
@@ -62,9 +60,9 @@ class Problem:
         key_path: str,
         message: str,
         *,
-        line: Optional[int] = None,
-        column: Optional[int] = None,
-        source: Optional[str] = None,
+        line: "Optional[int]" = None,
+        column: "Optional[int]" = None,
+        source: "Optional[str]" = None,
     ) -> None:
         self.key_path = key_path
         self.message = message
@@ -109,12 +107,12 @@ class ConfigError(MinisweepError, ValueError):
 
     def __init__(
         self,
-        problems: Union[str, Problem, Iterable[Problem]],
+        problems: "Union[str, Problem, Iterable[Problem]]",
         *,
         key_path: str = "",
-        line: Optional[int] = None,
-        column: Optional[int] = None,
-        source: Optional[str] = None,
+        line: "Optional[int]" = None,
+        column: "Optional[int]" = None,
+        source: "Optional[str]" = None,
     ) -> None:
         if isinstance(problems, str):
             problems = [Problem(key_path, problems, line=line, column=column, source=source)]
@@ -130,15 +128,15 @@ class ConfigError(MinisweepError, ValueError):
         return self.problems[0].key_path
 
     @property
-    def line(self) -> Optional[int]:
+    def line(self) -> "Optional[int]":
         return self.problems[0].line
 
     @property
-    def column(self) -> Optional[int]:
+    def column(self) -> "Optional[int]":
         return self.problems[0].column
 
     @property
-    def source(self) -> Optional[str]:
+    def source(self) -> "Optional[str]":
         return self.problems[0].source
 
     def __str__(self) -> str:
@@ -159,7 +157,7 @@ class StoreError(MinisweepError, OSError):
     was one.
     """
 
-    def __init__(self, message: str, *, path: Optional[str] = None, errno: Optional[int] = None) -> None:
+    def __init__(self, message: str, *, path: "Optional[str]" = None, errno: "Optional[int]" = None) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
@@ -216,7 +214,7 @@ class InvalidIdError(MinisweepError, ValueError):
 class StateError(MinisweepError, ValueError):
     """A state name that does not exist, or a transition the store refuses (finishing a run twice)."""
 
-    def __init__(self, message: str, *, state: Optional[str] = None, run_id: Optional[str] = None) -> None:
+    def __init__(self, message: str, *, state: "Optional[str]" = None, run_id: "Optional[str]" = None) -> None:
         super().__init__(message)
         self.state = state
         self.run_id = run_id

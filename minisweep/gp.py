@@ -52,8 +52,6 @@ Everything is plain lists of floats; dot products use
 (0.0, True)
 """
 
-from __future__ import annotations
-
 import math
 import operator
 from itertools import islice

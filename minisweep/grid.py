@@ -35,8 +35,6 @@ crashed be tried up to N more times.
 {'a': 'x', 'b': 2, 'c': 0}
 """
 
-from __future__ import annotations
-
 import itertools
 import math
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple

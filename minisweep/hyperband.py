@@ -37,8 +37,6 @@ epochs rarely wins.  Hyperband (Li et al., 2017) turns that into a rule with
 ['b: loss 5 at band 1 is worse than the threshold 2 (3 runs reached band 1, eta 2)']
 """
 
-from __future__ import annotations
-
 from typing import Any, List, Optional, Sequence
 
 __all__ = ["bands", "thresholds", "decisions", "runs_to_stop", "Decision"]

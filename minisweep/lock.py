@@ -83,8 +83,6 @@ True
 >>> waiter.release(); tmp.cleanup()
 """
 
-from __future__ import annotations
-
 import binascii
 import json
 import os

@@ -19,12 +19,11 @@ standard library.  TOML needs :mod:`tomllib` (Python 3.11+).
 'random'
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import Any, Dict, Optional, Tuple
 
+from ._compat import isfile
 from .errors import ConfigError
 
 __all__ = ["read_config"]
@@ -90,7 +89,7 @@ def _looks_like_path(text: str) -> bool:
         return False
     if text.lower().endswith(_SUFFIXES):
         return True
-    return os.path.isfile(text)
+    return isfile(text)
 
 
 def _read_file(path: str) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], str]:

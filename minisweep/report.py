@@ -79,8 +79,6 @@ search moved together share their credit.
 >>> shutil.rmtree(root)
 """
 
-from __future__ import annotations
-
 import html
 import json
 import math

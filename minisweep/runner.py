@@ -20,8 +20,6 @@ its first five runs all fail (W&B's rule), or at Ctrl-C, which marks its
 running runs ``killed`` and leaves the store consistent.
 """
 
-from __future__ import annotations
-
 import os
 import socket
 import sys

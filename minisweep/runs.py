@@ -16,8 +16,6 @@ its lease lapsed), ``killed`` (stopped by the user, Ctrl-C), and minisweep's
 [3.0, 2.5]
 """
 
-from __future__ import annotations
-
 import math
 import operator
 from typing import Any, Dict, List, Optional, Union

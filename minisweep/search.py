@@ -23,8 +23,6 @@ configs whether one agent runs it or twenty.
 True
 """
 
-from __future__ import annotations
-
 import math
 import random
 from typing import Any, Dict, List, Optional, Sequence, Tuple

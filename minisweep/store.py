@@ -108,8 +108,6 @@ True
 >>> store.close(); tmp.cleanup()
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import datetime
@@ -124,6 +122,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from ._compat import date_fromisoformat, datetime_fromisoformat
 from .errors import InvalidIdError, RunNotFound, StateError, StoreError, SweepNotFound
 from .lock import LeaseLock
 from .runs import ACTIVE_STATES, TERMINAL_STATES, Run, real_number
@@ -295,9 +294,9 @@ def decode_value(value: Any) -> Any:
                 if tag == "__bytes__" and isinstance(x, str):
                     return base64.b64decode(x.encode("ascii"), validate=True)
                 if tag == "__datetime__" and isinstance(x, str):
-                    return datetime.datetime.fromisoformat(x)
+                    return datetime_fromisoformat(x)
                 if tag == "__date__" and isinstance(x, str):
-                    return datetime.date.fromisoformat(x)
+                    return date_fromisoformat(x)
                 if tag == "__repr__" and isinstance(x, str):
                     return x
                 if tag == "__dict__" and isinstance(x, dict):

@@ -29,8 +29,6 @@ Traceback (most recent call last):
 minisweep.errors.ConfigError: parameters.lr: min 0.1 is not less than max 0.01
 """
 
-from __future__ import annotations
-
 import math
 import re
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple

@@ -66,8 +66,6 @@ mapping key and sequence item starts, keyed by its path from the root:
 (3, 5)
 """
 
-from __future__ import annotations
-
 import re
 from typing import Any, Dict, List, Optional, Tuple
 

@@ -1,7 +1,5 @@
 """Tests of minisweep.bayes.suggest: contract, determinism, levels, pending points, quality."""
 
-from __future__ import annotations
-
 import doctest
 import math
 import random

@@ -14,12 +14,9 @@ a flipped sign, floor instead of round, variance for standard deviation,
 swapped beta shapes, reordered probabilities) land far outside it.
 """
 
-from __future__ import annotations
-
 import math
 import random
 import unittest
-from statistics import NormalDist
 
 from minisweep import distributions as D
 from minisweep.errors import MinisweepWarning
@@ -72,9 +69,24 @@ def ks_statistic(samples, F) -> float:
     return d
 
 
+def std_normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def bisect(F, p: float, lo: float, hi: float) -> float:
+    """x in [lo, hi] with F(x) = p, for an increasing F."""
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if F(mid) < p:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
 def chi2_critical(df: int, alpha: float = ALPHA) -> float:
     """Upper ``alpha`` quantile of chi-square with ``df`` degrees of freedom (Wilson-Hilferty)."""
-    z = NormalDist().inv_cdf(1.0 - alpha)
+    z = bisect(std_normal_cdf, 1.0 - alpha, -40.0, 40.0)
     c = 2.0 / (9.0 * df)
     return df * (1.0 - c + z * math.sqrt(c)) ** 3
 
@@ -112,12 +124,16 @@ def reciprocal_cdf(lo, hi):
 
 
 def normal_cdf(mu, sigma):
-    return NormalDist(mu, sigma).cdf
+    return lambda x: std_normal_cdf((x - mu) / sigma)
 
 
 def lognormal_cdf(mu, sigma):
-    nd = NormalDist(mu, sigma)
-    return lambda x: 0.0 if x <= 0 else nd.cdf(math.log(x))
+    F = normal_cdf(mu, sigma)
+    return lambda x: 0.0 if x <= 0 else F(math.log(x))
+
+
+def comb(n: int, k: int) -> int:
+    return math.factorial(n) // (math.factorial(k) * math.factorial(n - k))
 
 
 def beta_int_cdf(a: int, b: int):
@@ -129,7 +145,7 @@ def beta_int_cdf(a: int, b: int):
             return 0.0
         if x >= 1:
             return 1.0
-        return sum(math.comb(m, j) * x ** j * (1 - x) ** (m - j) for j in range(a, m + 1))
+        return sum(comb(m, j) * x ** j * (1 - x) ** (m - j) for j in range(a, m + 1))
 
     return F
 

@@ -29,8 +29,6 @@ runs the heavy version: ``MINISWEEP_FUZZ_CASES`` cases per harness (default
 from ``MINISWEEP_FUZZ_SEED`` (default: a fresh one, printed).
 """
 
-from __future__ import annotations
-
 import copy
 import json
 import math

@@ -1,7 +1,5 @@
 """Tests of minisweep.gp: linear algebra, the GP posterior, log EI, ARD fitting."""
 
-from __future__ import annotations
-
 import doctest
 import math
 import random

@@ -6,8 +6,6 @@ grid) use leases of half a second.  Set MINISWEEP_STRESS=1 for the heavier
 versions (more processes, more kills, a 10,000-run sweep).
 """
 
-from __future__ import annotations
-
 import datetime
 import errno
 import json

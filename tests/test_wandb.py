@@ -294,6 +294,22 @@ class HarmlessAndRefusedTest(unittest.TestCase):
         with self.assertRaises(OfflineError):
             wandb.use_artifact("entity/project/model:latest")
 
+    def test_project_names_with_spaces_as_w_and_b_allows(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            sweep_id = wandb.sweep(grid((1,)), project="GCNN RNN with input mlp", entity="GraphML_COVID", dir=tmp)
+            with redirect_stderr(io.StringIO()):
+                wandb.agent(sweep_id, lambda: wandb.init() and wandb.log({"x": 1}), project="GCNN RNN with input mlp",
+                            dir=tmp, quiet=True)
+            self.assertEqual(os.listdir(tmp), ["GCNN_RNN_with_input_mlp"])
+            self.assertEqual(len(minisweep.load(sweep_id, project="GCNN RNN with input mlp", dir=tmp).runs), 1)
+            with self.assertRaises(minisweep.MinisweepError):
+                wandb.sweep(grid((1,)), project="a/b", dir=tmp)
+
+    def test_wandb_agent_module(self):
+        from minisweep.wandb import wandb_agent
+
+        self.assertIs(wandb_agent.agent, wandb.agent)
+
     def test_unknown_name_says_so(self):
         with self.assertRaises(AttributeError) as cm:
             wandb.no_such_thing

@@ -6,8 +6,6 @@ checked against PyYAML 6.0.3 during development; the suite itself needs
 nothing but the standard library.
 """
 
-from __future__ import annotations
-
 import datetime
 import doctest
 import json

@@ -62,7 +62,7 @@ summary = _session.summary
 
 # Submodules scripts reach as attributes (``wandb.util.generate_id()``), loaded on first use.
 _SUBMODULES = ("util", "errors", "sdk", "apis", "plot", "data_types", "integration", "keras", "wandb_run",
-               "env")
+               "wandb_agent", "env")
 
 
 def __getattr__(name):
@@ -198,3 +198,8 @@ def termwarn(string="", newline=True, repeat=True, prefix=True):
 
 def termerror(string="", newline=True, repeat=True, prefix=True):
     termlog("ERROR " + str(string), newline, repeat, prefix)
+
+
+from .._compat import enable_module_getattr  # noqa: E402
+
+enable_module_getattr(__name__)  # __getattr__ above on CPython 3.6 too
