@@ -76,14 +76,16 @@ def project_folder(project: str) -> str:
     ('mnist', 'GCNN_RNN_with_input_mlp', 'a_b')
 
     Raises:
-        InvalidIdError: a name W&B refuses too (empty, longer than 128, or with ``/ \\ # ? % :``).
+        InvalidIdError: a name W&B refuses too (empty, longer than 128, or with ``/ \\ # ? % :``),
+            only dots, or with a control character.
     """
     import re
 
     from .errors import InvalidIdError
     from .store import _ID_RE
 
-    if not isinstance(project, str) or not project or len(project) > 128 or any(c in project for c in "/\\#?%:"):
+    if (not isinstance(project, str) or not project.strip(". ") or len(project) > 128
+            or any(c in "/\\#?%:" or ord(c) < 32 or ord(c) == 127 for c in project)):
         raise InvalidIdError("project", project)
     if _ID_RE.match(project) and ".." not in project:
         return project
