@@ -187,7 +187,7 @@ def _cmd_sweep(args: Any) -> int:
     sweep_id = sweep(raw, entity=args.entity, project=args.project, seed=args.seed, dir=args.dir)
     where = " --dir %s" % args.dir if args.dir else ""
     print("created sweep %s (%s, %s)" % (sweep_id, args.project or cfg.project or "uncategorized", cfg.method))
-    print("run an agent with:  minisweep agent %s%s" % (sweep_id, where))
+    print("run an agent with:  %s agent %s%s" % (_command_name(), sweep_id, where))
     return 0
 
 
@@ -428,6 +428,31 @@ def _cmd_run(args: Any) -> int:
     return 0
 
 
+def _command_name() -> str:
+    """How to type this command line again, for the hints it prints (``python3 minisweep.pyz`` in a zipapp)."""
+    import os
+
+    from .bundle import package_entry
+
+    entry = package_entry()
+    if not os.path.isfile(entry):
+        return "minisweep"
+    typed = sys.argv[0] if sys.argv and os.path.abspath(sys.argv[0]) == entry else entry
+    return "python3 " + typed
+
+
+def _cmd_zipapp(args: Any) -> int:
+    from .bundle import write_zipapp
+
+    try:
+        count = write_zipapp(args.output, python=args.python)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    print("wrote %s (%d files); run it with: python3 %s --help" % (args.output, count, args.output),
+          file=sys.stderr)
+    return 0
+
+
 class _UsageError(Exception):
     """A mistake on the command line: printed as one line, exit status 2."""
 
@@ -439,6 +464,7 @@ def build_parser() -> Any:
     import argparse
 
     from . import __version__
+    from .bundle import DEFAULT_PYTHON
 
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # one line, not argparse's usage block
@@ -554,6 +580,15 @@ def build_parser() -> Any:
     p.add_argument("--refresh", type=float, metavar="SECONDS",
                    help="make the page reload itself every SECONDS; re-run the command as often (a shell "
                         "loop, cron) and a browser left open follows a running sweep")
+    p = sub.add_parser("zipapp", help="write the package as one file to copy to a locked-down machine",
+                       description="Write this minisweep as one self-contained file (a zipapp): run it with "
+                                   "'python3 minisweep.pyz COMMAND ...' on CPython 3.6 or later, or put it on "
+                                   "sys.path and 'import minisweep'. The same source gives the same bytes.")
+    p.add_argument("-o", "--output", default="minisweep.pyz", help="file to write (default minisweep.pyz)")
+    p.add_argument("-p", "--python", default=DEFAULT_PYTHON,
+                   help="interpreter for the #! line (default %r)" % DEFAULT_PYTHON)
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=_cmd_zipapp)
     return parser
 
 

@@ -315,6 +315,7 @@ class CommandFunction:
         import subprocess
         import time
 
+        from .bundle import child_pythonpath
         from .session import RunStopped, current_run
 
         active = current_run()
@@ -335,6 +336,9 @@ class CommandFunction:
                     ENV_SWEEP: self.sweep_id, ENV_PROJECT: self.project, ENV_RUN_DIR: os.path.abspath(files),
                     "PYTHONUNBUFFERED": "1"})
         env.update(self.wandb_environment(active.id, config, files))
+        pythonpath = child_pythonpath(env.get("PYTHONPATH"))  # a one-file copy: the child imports from it
+        if pythonpath:
+            env["PYTHONPATH"] = pythonpath
         posix = os.name == "posix"
         watchers = self.watchers(files, active.id)  # before the start: files already there are not this run's
         with open(log_path, "ab") as log:
