@@ -78,6 +78,7 @@ _DISCRETE_EVALS = 20        # acquisition evaluations of the int/cat coordinate 
 _N_INITIAL_SPREAD = 32      # random points compared when choosing a space-filling point
 _N_INIT = 2                 # space-filling points before the GP takes over
 _N_SWAP = 3                 # best points whose categories are all swapped in as candidates
+_MENU = 24                  # at most this many tried categories per categorical are scored (the best runs')
 _LENGTH = 0.5               # median of the length-scale prior of a real or int parameter
 _CAT_LENGTH = 1.5           # ... of a categorical one (two categories are at distance 1)
 _WARP = 1.0                 # log-warp offset, as a multiple of the median gap to the best
@@ -433,9 +434,9 @@ def _menus(dims: Sequence[Dim], conditioning: Sequence[Sequence[float]], taken: 
     The GP tells categories apart only by the data it is conditioned on:
     every category none of those points has looks exactly the same to it
     (same mean, same variance, same EI).  So the levels worth scoring are
-    the ones in ``conditioning`` plus *one* of the others, drawn at random
-    and preferably never tried at all -- at most one more than there are
-    conditioning points, however many categories there are.
+    the ones in ``conditioning`` (given best first; at most ``_MENU`` of
+    them, the best runs' ones) plus *one* of the others, drawn at random
+    and preferably never tried at all -- however many categories there are.
 
     >>> _menus([Dim("real"), Dim("cat", 1000)], [[0.3, 0.0005], [0.6, 0.0015]], [], random.Random(0))[1][:2]
     [0, 1]
@@ -446,9 +447,15 @@ def _menus(dims: Sequence[Dim], conditioning: Sequence[Sequence[float]], taken: 
             out.append([])
             continue
         n = dim.n or 1
-        seen = sorted({dim.level(p[j]) for p in conditioning})
-        tried = {dim.level(p[j]) for p in taken}
-        tried.update(seen)
+        levels = [dim.level(p[j]) for p in conditioning]
+        tried = set(levels)
+        seen: List[int] = []
+        for k in levels:
+            if len(seen) >= _MENU:
+                break
+            if k not in seen:
+                seen.append(k)
+        tried.update(dim.level(p[j]) for p in taken)
         extra: Optional[int] = None
         if len(tried) < n:
             for _ in range(16):  # mostly one draw: few categories are tried
@@ -557,7 +564,7 @@ def suggest(
     # Every other category at the best points, the rest of the point kept:
     # "the best settings so far, but with adam" is the question a category
     # needs asked, and random candidates rarely ask it.
-    menus = _menus(dims, Xo + [_snap(dims, p) for p in pending], taken, rng)
+    menus = _menus(dims, [Xo[i] for i in order] + [_snap(dims, p) for p in pending], taken, rng)
     for base in tops[:_N_SWAP]:
         for j, dim in enumerate(dims):
             if dim.kind == "cat":

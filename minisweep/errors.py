@@ -201,14 +201,15 @@ class InvalidIdError(MinisweepError, ValueError):
     ``value`` holds the rejected value.
     """
 
-    def __init__(self, kind: str, value: object) -> None:
-        super().__init__("invalid %s %r: use 1 to 64 letters, digits, '_', '.' or '-', "
-                         "starting with a letter or digit, and no '..'" % (kind, value))
+    def __init__(self, kind: str, value: object, rule: "Optional[str]" = None) -> None:
+        self.rule = rule or ("use 1 to 64 letters, digits, '_', '.' or '-', "
+                             "starting with a letter or digit, and no '..'")
+        super().__init__("invalid %s %r: %s" % (kind, value, self.rule))
         self.kind = kind
         self.value = value
 
     def __reduce__(self):
-        return (InvalidIdError, (self.kind, self.value))
+        return (InvalidIdError, (self.kind, self.value, self.rule))
 
 
 class StateError(MinisweepError, ValueError):

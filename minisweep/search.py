@@ -145,8 +145,9 @@ def recheck(sweep: Any, draft: Optional[Dict[str, Any]], seen: Sequence[Run], ru
 _MAX_Q_LEVELS = 1000
 #: Observations that condition the GP in one suggestion (the best half and an even spread of the
 #: rest; W&B uses 100).  The GP's cost grows with the square of this number (its Cholesky factor with
-#: the cube), and beyond a few dozen well-chosen points more history barely changes the proposal.
-_MAX_OBSERVATIONS = 64
+#: the cube).  A run left out makes its region look unexplored again and draws the search back there:
+#: with 64, Hartmann-6 stalled once its runs outnumbered the cap (benchmarks/bayes_quality.py).
+_MAX_OBSERVATIONS = 100
 
 
 class _Axis:

@@ -827,6 +827,10 @@ class ActiveRun:
     def mark_preempting(self) -> None:
         """Nothing to tell: an offline sweep has no server to warn."""
 
+    def _label(self, **kwargs: Any) -> None:
+        """W&B's private usage telemetry; integrations call it (``run._label(code="transformers_trainer")``
+        in Hugging Face's WandbCallback). Nothing to record offline."""
+
     def log_code(self, *args: Any, **kwargs: Any) -> None:
         """W&B uploads the source code; offline it is where it is."""
         return None
@@ -949,6 +953,9 @@ def init(project: Optional[str] = None, config: Any = None, **kwargs: Any) -> Ac
                             entity=kwargs.get("entity") or os.environ.get("WANDB_ENTITY"), lock_config=False)
             if kwargs.get("dir"):
                 run._dir_parent = os.fspath(kwargs["dir"])
+            if os.environ.get("WANDB_SWEEP_ID"):  # a program of an agent that lost its run's variables
+                _note("init() found no run of sweep %s to join (MINISWEEP_RUN_ID is not set): this run is "
+                      "kept in memory only and is not recorded" % os.environ["WANDB_SWEEP_ID"])
         _standalone.append(run)
     elif run.finished:
         run.reopen()

@@ -132,6 +132,7 @@ __all__ = [
     "SWEEP_STATES",
     "FORMAT",
     "check_id",
+    "check_project",
     "new_id",
     "encode_value",
     "decode_value",
@@ -148,6 +149,8 @@ SWEEP_STATES = ("running", "paused", "stopped", "cancelled", "finished")
 DEFAULT_CLOCK_SKEW = 2.0
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+_PROJECT_FORBIDDEN = frozenset("/\\#?%:")
+_PROJECT_RULE = "use 1 to 128 characters, none of / \\ # ? % : or a control character, not starting with '.'"
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _TAGS = frozenset(("__float__", "__tuple__", "__set__", "__bytes__", "__datetime__", "__date__",
                    "__repr__", "__dict__"))
@@ -175,6 +178,38 @@ def check_id(kind: str, value: Any) -> str:
     if not isinstance(value, str) or not _ID_RE.match(value) or ".." in value:
         raise InvalidIdError(kind, value)
     return value
+
+
+def check_project(value: Any) -> str:
+    """Return ``value`` if W&B would accept it as a project name and it is one safe folder name.
+
+    W&B allows 1 to 128 characters except ``/ \\ # ? % :`` (spaces included:
+    ``project="MNIST VAE SWEEP"`` is common); minisweep also refuses control
+    characters and a leading ``.`` (so never ``.`` or ``..``), since the name
+    is a folder under the store's root.
+
+    >>> check_project("GCNN RNN with input mlp")
+    'GCNN RNN with input mlp'
+    >>> check_project("a/b")
+    Traceback (most recent call last):
+    ...
+    minisweep.errors.InvalidIdError: invalid project 'a/b': use 1 to 128 characters, none of / \\ # ? % : or a control character, not starting with '.'
+
+    Raises:
+        InvalidIdError: ``value`` is not such a string.
+    """
+    if (not isinstance(value, str) or not 0 < len(value) <= 128 or value.startswith(".")
+            or any(c in _PROJECT_FORBIDDEN or ord(c) < 32 or ord(c) == 127 for c in value)):
+        raise InvalidIdError("project", value, _PROJECT_RULE)
+    return value
+
+
+def _is_project(name: str) -> bool:
+    try:
+        check_project(name)
+    except InvalidIdError:
+        return False
+    return True
 
 
 def new_id(length: int = 8) -> str:
@@ -588,7 +623,7 @@ class SweepStore:
             InvalidIdError: a bad project or sweep id.
             StoreError: the sweep id exists already, or the directory cannot be written.
         """
-        check_id("project", project)
+        check_project(project)
         sweep_id = check_id("sweep id", sweep_id) if sweep_id is not None else new_id()
         if not isinstance(config, dict):
             raise TypeError("config must be a dict, got %s" % type(config).__name__)
@@ -650,7 +685,7 @@ class SweepStore:
             SweepNotFound: no such sweep.
             StoreError: ``sweep.json`` is unreadable or from a newer minisweep.
         """
-        check_id("project", project)
+        check_project(project)
         check_id("sweep id", sweep_id)
         path = os.path.join(os.path.abspath(os.fspath(root)), project, sweep_id)
         doc_path = os.path.join(path, "sweep.json")
@@ -680,7 +715,7 @@ class SweepStore:
         check_id("sweep id", sweep_id)
         root = os.fspath(root)
         if project is not None:
-            projects = [check_id("project", project)]
+            projects = [check_project(project)]
         else:
             try:
                 projects = sorted(os.listdir(root))
@@ -688,7 +723,7 @@ class SweepStore:
                 return []
         found = []
         for name in projects:
-            if not _ID_RE.match(name) or ".." in name:
+            if not _is_project(name):
                 continue
             if os.path.isfile(os.path.join(root, name, sweep_id, "sweep.json")):
                 found.append((name, sweep_id))

@@ -149,6 +149,30 @@ class SuggestContractTest(unittest.TestCase):
         self.assertLessEqual(max(sizes), 40 + len(pending))
 
 
+class ConditioningTest(unittest.TestCase):
+    def test_a_sweep_of_90_runs_conditions_the_gp_on_all_of_them(self):
+        # Leaving runs out made their regions look unexplored (issue 16): up to 100 all count.
+        from minisweep import Run, next_config
+
+        rng = random.Random(2)
+        cfg = {"method": "bayes", "metric": {"name": "loss"},
+               "parameters": {"a": {"min": 0.0, "max": 1.0}, "b": {"min": 0.0, "max": 1.0}}}
+        runs = []
+        for k in range(90):
+            a, b = rng.random(), rng.random()
+            runs.append(Run("r%d" % k, "finished", {"a": a, "b": b}, history=[{"loss": (a - 0.3) ** 2 + b}]))
+        sizes = []
+        real = bayes.GaussianProcess
+
+        def spy(Xg, yg, *args, **kwargs):
+            sizes.append(len(Xg))
+            return real(Xg, yg, *args, **kwargs)
+
+        with mock.patch.object(bayes, "GaussianProcess", side_effect=spy):
+            next_config(cfg, runs, seed=0)
+        self.assertEqual(max(sizes), 90)
+
+
 class CategoryTest(unittest.TestCase):
     def test_every_other_category_of_the_best_point_is_considered(self):
         # Category 0 was tried once, far from the good region; the best

@@ -284,6 +284,8 @@ class TestLayout(StoreTestCase):
 class TestIds(StoreTestCase):
     HOSTILE = ["../x", "/etc", "a/b", "..", ".", "", "a\x00b", "a\\b", ".hidden", "-x", "a..b", "x" * 65,
                "x\n", " x", "C:\\x", 5, b"abc"]
+    # refused as ids, but fine as project names (W&B allows them; each is still one folder name)
+    PROJECT_OK = ["-x", "a..b", "x" * 65, " x"]
 
     def test_hostile_ids_are_rejected_and_nothing_is_written(self):
         store = self.create(sweep_id="ok")
@@ -291,16 +293,17 @@ class TestIds(StoreTestCase):
         before = sorted(os.listdir(outside))
         for bad in self.HOSTILE:
             with self.subTest(bad=bad):
-                for call in (lambda: SweepStore.create(self.root, bad, {}),
+                as_project = [] if bad in self.PROJECT_OK else [lambda: SweepStore.create(self.root, bad, {}),
+                                                                lambda: SweepStore.open(self.root, bad, "ok")]
+                for call in as_project + [
                              lambda: SweepStore.create(self.root, "proj", {}, sweep_id=bad),
-                             lambda: SweepStore.open(self.root, bad, "ok"),
                              lambda: SweepStore.open(self.root, "proj", bad),
                              lambda: SweepStore.find(self.root, bad),
                              lambda: store.request_stop(bad, "x"),
                              lambda: store.stop_requested(bad),
                              lambda: store.heartbeat(bad),
                              lambda: store.log(bad, {}),
-                             lambda: store.finish(bad, "finished")):
+                             lambda: store.finish(bad, "finished")]:
                     with self.assertRaises(InvalidIdError) as cm:
                         call()
                     self.assertIsInstance(cm.exception, ValueError)
@@ -313,6 +316,20 @@ class TestIds(StoreTestCase):
         for good in ("a", "A-1", "x.y_z", "0" * 64, "run-12.final"):
             with self.subTest(good=good):
                 self.assertEqual(store_module.check_id("id", good), good)
+
+    def test_project_names_as_wandb_allows_them(self):
+        # W&B refuses only / \ # ? % : (and more than 128 characters); real scripts use spaces:
+        # wandb.sweep(..., project='GCNN RNN with input mlp') (AnjaKroon/GraphML run_trials.py)
+        for good in ("GCNN RNN with input mlp", "MNIST VAE SWEEP", "a..b", "x" * 128, "émoji ✓"):
+            with self.subTest(good=good):
+                store = SweepStore.create(self.root, good, {}, sweep_id="s1")
+                self.assertEqual(store.path, os.path.join(self.root, good, "s1"))
+                self.assertEqual(SweepStore.open(self.root, good, "s1").path, store.path)
+                self.assertIn((good, "s1"), SweepStore.find(self.root, "s1"))
+        for bad in ("a/b", "a\\b", "a#b", "a?b", "a%b", "a:b", "x" * 129, ".", "..", ".x", "a\tb", ""):
+            with self.subTest(bad=bad), self.assertRaises(InvalidIdError) as cm:
+                SweepStore.create(self.root, bad, {})
+            self.assertIn("128 characters", str(cm.exception))
 
 
 # ---------------------------------------------------------------------------------------- values

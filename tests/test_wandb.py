@@ -278,6 +278,7 @@ class HarmlessAndRefusedTest(unittest.TestCase):
             wandb.alert(title="t", text="done", level=wandb.AlertLevel.INFO)
         self.assertIn("alert: t: done", err.getvalue())
         wandb.mark_preempting()
+        self.assertIsNone(run._label(code="transformers_trainer"))  # HF Trainer's WandbCallback.setup calls it
         self.assertEqual(len(wandb.util.generate_id()), 8)
         self.assertNotEqual(wandb.util.generate_id(), wandb.util.generate_id())
         self.assertIsInstance(run, wandb.sdk.wandb_run.Run)
@@ -304,6 +305,16 @@ class HarmlessAndRefusedTest(unittest.TestCase):
             self.assertEqual(len(minisweep.load(sweep_id, project="GCNN RNN with input mlp", dir=tmp).runs), 1)
             with self.assertRaises(minisweep.MinisweepError):
                 wandb.sweep(grid((1,)), project="a/b", dir=tmp)
+
+    def test_a_program_that_lost_its_run_is_told(self):
+        out = run_child("""
+            import minisweep.wandb as wandb
+            run = wandb.init()
+            wandb.log({"x": 1})
+            print(run.id)
+            """, env=env_with(WANDB_SWEEP_ID="abc12345"))
+        self.assertEqual(out.stdout.strip(), "standalone-1", out.stderr)
+        self.assertIn("init() found no run of sweep abc12345 to join", out.stderr)
 
     def test_wandb_agent_module(self):
         from minisweep.wandb import wandb_agent
