@@ -415,6 +415,22 @@ class CommandModeTest(SweepTest):
 
         self.assertEqual(load_yaml(env["param_file"]), {"wandb_version": 1, "lr": {"value": 0.1}})
 
+    def test_served_from_a_zipapp(self):
+        from minisweep.bundle import write_zipapp
+
+        app = os.path.join(self.dir, "minisweep.pyz")
+        write_zipapp(app)
+        Path(self.dir, "train.py").write_text(CHILD_SCRIPT)
+        cfg = grid((0.1,), {"name": "loss.min", "goal": "minimize"}, program="train.py")
+        sweep_id = minisweep.sweep(cfg, project="zp", dir=self.dir)
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)  # the agent and its program find minisweep in the one file only
+        out = subprocess.run([sys.executable, app, "agent", sweep_id, "--dir", self.dir], cwd=self.dir, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        (run,) = minisweep.load(sweep_id, dir=self.dir).runs
+        self.assertEqual((run.state, run.summary["loss.min"], run.info["name"]), ("finished", 0.1, "lr=0.1"))
+
     def test_param_file_values_read_back(self):
         from minisweep.command import wandb_param_yaml
         from minisweep.yamlreader import load as load_yaml

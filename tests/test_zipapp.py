@@ -39,6 +39,9 @@ TRAIN_PY = textwrap.dedent("""\
 
     run = minisweep.init()
     assert minisweep.__file__.startswith(%r), minisweep.__file__
+    import wandb  # the agent's shim serves minisweep.wandb, from the one file too
+
+    assert wandb.__name__.endswith("minisweep.wandb") and wandb.__file__.startswith(%r), wandb.__file__
     minisweep.log({"loss": (run.config["lr"] - 0.05) ** 2 + run.config["layers"]})
     minisweep.finish()
     """)
@@ -143,7 +146,7 @@ class ZipappTest(unittest.TestCase):
         with open(os.path.join(d, "sweep.yaml"), "w") as fh:
             fh.write(SWEEP_YAML)
         with open(os.path.join(d, "train.py"), "w") as fh:
-            fh.write(TRAIN_PY % os.path.join(d, "minisweep.pyz"))
+            fh.write(TRAIN_PY % ((os.path.join(d, "minisweep.pyz"),) * 2))
         created = self.run_in(d, python, "minisweep.pyz", "sweep", "sweep.yaml")
         sweep_id = created.stdout.split()[2]
         self.assertIn("run an agent with:  python3 minisweep.pyz agent %s" % sweep_id, created.stdout)

@@ -115,16 +115,6 @@ def install_as_wandb() -> Any:
     return surface
 
 
-def _package_entry() -> str:
-    """The ``sys.path`` entry this package was imported from (a directory, or a zipapp's path)."""
-    top = __name__.split(".")[0]
-    module = sys.modules[top]
-    locations = list(getattr(module, "__path__", None) or [])
-    if not locations:  # pragma: no cover - a package always has a path
-        raise MinisweepError("cannot find where %s was imported from" % top)
-    return os.path.dirname(os.path.abspath(locations[0]))
-
-
 _STUB = '''\
 """Written by minisweep: `import wandb` in this program gets minisweep's offline stand-in.
 
@@ -164,7 +154,9 @@ def shim_directory(parent: Optional[str] = None) -> str:
     path = tempfile.mkdtemp(prefix="minisweep-wandb-shim-", dir=parent)
     package = os.path.join(path, WANDB_NAME)
     os.makedirs(package)
-    values = {"package": surface.rpartition(".")[0], "surface": surface, "entry": _package_entry()}
+    from ..bundle import package_entry
+
+    values = {"package": surface.rpartition(".")[0], "surface": surface, "entry": package_entry()}
     with open(os.path.join(package, "__init__.py"), "w", encoding="utf-8") as fh:
         fh.write(_STUB % values)
     dist = os.path.join(path, "wandb-%s.dist-info" % SHIM_VERSION)
