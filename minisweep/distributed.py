@@ -63,8 +63,11 @@ def remote_run(root: str, project: str, sweep_id: str, function: Callable[..., A
     from .runner import _Agent
 
     store = _open(root, project, sweep_id)
+    # settle=False: the calling process marks the sweep finished once every task is back (one dry
+    # claim in all, instead of one per task)
     runner = _Agent(store, function, count=1, workers=1, lease_seconds=lease_seconds, max_initial_failures=0,
-                    retry_failed=retry_failed, clock=time.time, sleep=time.sleep, poll_seconds=5.0, out=None)
+                    retry_failed=retry_failed, clock=time.time, sleep=time.sleep, poll_seconds=5.0, out=None,
+                    settle=False)
     started = runner.run()
     return started, list(runner.outcomes), runner.last_error
 
@@ -78,6 +81,7 @@ def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, 
         AgentError: the function cannot be sent to the executor's workers, or the
             first ``max_initial_failures`` runs all failed.
     """
+    import time
     from concurrent.futures import FIRST_COMPLETED, wait
 
     from ._compat import check_sendable
@@ -127,5 +131,11 @@ def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, 
         for future in in_flight:
             future.cancel()
         raise
+    if exhausted:  # every task is back: the sweep is finished if nothing is left and nothing in flight
+        from .runner import _Agent
+
+        _Agent(store, function, count=0, workers=1, lease_seconds=lease_seconds, max_initial_failures=0,
+               retry_failed=retry_failed, clock=time.time, sleep=time.sleep, poll_seconds=5.0,
+               out=None).settle_sweep()
     return started
 

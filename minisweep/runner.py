@@ -168,7 +168,7 @@ class _Agent:
                  lease_seconds: float, max_initial_failures: int, retry_failed: int,
                  clock: Callable[[], float], sleep: Callable[[float], None], poll_seconds: float,
                  out: Any, progress: Any = None, interrupt_grace: float = 0.0,
-                 max_consecutive_failed_runs: Optional[int] = None) -> None:
+                 max_consecutive_failed_runs: Optional[int] = None, settle: bool = True) -> None:
         from .hyperband import bands
         from .sweepconfig import parse_config
 
@@ -189,6 +189,7 @@ class _Agent:
         self.out = out
         self.progress = progress
         self.interrupt_grace = interrupt_grace
+        self.settle = settle  # mark the sweep finished when this agent ends its last run (see settle_sweep)
         self.agent_id = "%s-%d-%s" % (socket.gethostname().split(".")[0][:20] or "host", os.getpid(),
                                       os.urandom(3).hex())
         self.active: Dict[str, _Execution] = {}
@@ -222,6 +223,15 @@ class _Agent:
         # ``runs`` is the store's verdict view (a run is crashed only once an agent wrote it off)
         self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
         return next_config(self.cfg, runs, seed=self.store.seed, index=index, retry_failed=self.retry_failed)
+
+    def settle_sweep(self) -> None:
+        """Mark the sweep ``finished`` if nothing is left to run and nothing is in flight in any agent."""
+        cfg = self.cfg
+        can_end = cfg.method == "grid" or cfg.run_cap is not None or (
+            cfg.metric is not None and cfg.metric.target is not None)
+        if can_end and not self._gave_up() and self.store.state() == "running":
+            if self._nothing_left() and self.store.state() == "running":
+                self.store.set_state("finished")
 
     def _claim(self) -> Any:
         """Claim the next run.  A bayes suggestion is computed before taking the lock.
@@ -319,12 +329,8 @@ class _Agent:
             # The sweep is finished only when nothing is in flight: an agent that finds nothing left
             # while others' runs are running leaves the state alone (a failed or crashed one may
             # still be retried), and the agent that ends the last run marks it.
-            cfg = self.cfg
-            can_end = cfg.method == "grid" or cfg.run_cap is not None or (
-                cfg.metric is not None and cfg.metric.target is not None)
-            if (exhausted or (launched and can_end)) and not self._gave_up() and self.store.state() == "running":
-                if self._nothing_left() and self.store.state() == "running":
-                    self.store.set_state("finished")
+            if self.settle and (exhausted or launched):
+                self.settle_sweep()
         except KeyboardInterrupt as exc:
             self._interrupted(exc)
             raise
