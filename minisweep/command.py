@@ -378,8 +378,9 @@ class CommandFunction:
                 proc.wait()
                 reader.join(5)
         sources.poll(final=True)
-        if relay.failure is not None:  # the output could not be recorded: the run did not report what it said
-            raise ChildFailed("%s; the program exited with status %s" % (relay.failure, proc.returncode))
+        failure = relay.failure or sources.failure
+        if failure is not None:  # what the program reported could not be recorded: the run fails with why
+            raise ChildFailed("%s; the program exited with status %s" % (failure, proc.returncode))
         if stop_sent is not None:
             raise RunStopped(active.id, active.stop_reason or "stopped")
         if proc.returncode != 0:
@@ -464,8 +465,10 @@ class _Sources:
     """Where one run's rows come from, merged: the child's ``log()`` rows file, and its output.
 
     A name the child has reported through ``log()`` is not taken from its output
-    any more (the rows file is read first, so a value logged and then printed
-    counts once).  Thread-safe: the relay thread and the polling loop both call it.
+    or its event files any more (the rows file is read first, so a value logged
+    and then printed counts once).  TensorBoard event files (``watchers``) are
+    read in a thread of their own, so a large one never delays a stop.
+    Thread-safe: the relay thread, that thread and the polling loop all call it.
     """
 
     def __init__(self, active: Any, rows_path: str, watchers: Sequence[Any] = ()) -> None:
@@ -475,21 +478,49 @@ class _Sources:
         self.at = 0
         self.logged: set = set()
         self.lock = threading.Lock()
+        self.failure: Optional[str] = None
+        self._done = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        if self.watchers:  # event files are read in a thread of their own: a big one must not delay a stop
+            self._thread = threading.Thread(target=self._follow, name="minisweep-tensorboard-%s" % active.id,
+                                            daemon=True)
+            self._thread.start()
 
     def poll(self, final: bool = False) -> None:
-        """Record what the child logged, and the TensorBoard scalars written since the last look
-        (at most once a second, and once more at the end)."""
+        """Record what the child logged; at the end (``final``) also the last TensorBoard scalars."""
         with self.lock:
             self._read_rows()
-            for watcher in self.watchers:
-                try:
-                    rows = watcher.poll(force=final)
-                except OSError:  # a directory that vanished while it was walked: look again later
-                    continue
+        if final:
+            self._done.set()
+            if self._thread is not None:
+                self._thread.join(30)
+            self._read_events(force=True)
+
+    def stop_following(self) -> None:
+        """No more looks at the event files from the thread (the relay calls it when the output ends)."""
+        self._done.set()
+
+    def _follow(self) -> None:
+        while not self._done.wait(0.2):
+            self._read_events(force=False)
+
+    def _read_events(self, force: bool) -> None:
+        """Record the TensorBoard scalars written since the last look (each watcher looks once a second)."""
+        for watcher in self.watchers:
+            try:
+                rows = watcher.poll(force=force)
+            except Exception:  # a directory that vanished while it was walked, a bug: look again later
+                continue
+            with self.lock:
                 for row in rows:
                     row = {k: v for k, v in row.items() if k not in self.logged}
                     if any(k != "_step" for k in row):
-                        self.active.record(row)
+                        try:
+                            self.active.record(row)
+                        except Exception as exc:  # the store failed: the run fails with this reason
+                            if self.failure is None:
+                                self.failure = "recording a TensorBoard scalar failed: %s" % exc
+                            return
 
     def printed(self, row: Dict[str, Any]) -> None:
         """Record a row read from the output, without the names the child logs itself."""
@@ -566,6 +597,7 @@ class _Relay:
             self._fail("the output relay failed: %s: %s" % (type(exc).__name__, exc))
             self._drain(pipe)
         finally:
+            self.sources.stop_following()  # whatever way the run ends, its event-file thread ends too
             try:
                 pipe.close()
             except (OSError, ValueError):

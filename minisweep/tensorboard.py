@@ -73,14 +73,33 @@ def _table() -> List[int]:
 
 
 _TABLE = _table()
+# "slicing by 8": table k gives the CRC of a byte followed by k zero bytes, so 8 bytes take one step
+_SLICES = [_TABLE]
+for _k in range(7):
+    _SLICES.append([(c >> 8) ^ _TABLE[c & 0xFF] for c in _SLICES[-1]])
+del _k
 
 
-def crc32c(data: bytes, crc: int = 0) -> int:
-    """CRC-32C (Castagnoli) of ``data``, table-driven, one byte a step."""
+def _crc32c_bytewise(data: bytes, crc: int = 0) -> int:
+    """CRC-32C one byte a step: the plain table-driven form (the tests check the fast one against it)."""
     table = _TABLE
     crc ^= 0xFFFFFFFF
     for byte in bytearray(data):
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def crc32c(data: bytes, crc: int = 0) -> int:
+    """CRC-32C (Castagnoli) of ``data``: table-driven, eight bytes a step, then the rest one at a time."""
+    t0, t1, t2, t3, t4, t5, t6, t7 = _SLICES
+    crc ^= 0xFFFFFFFF
+    whole = len(data) - len(data) % 8
+    for lo, hi in struct.iter_unpack("<II", data[:whole]):
+        lo ^= crc
+        crc = (t7[lo & 255] ^ t6[(lo >> 8) & 255] ^ t5[(lo >> 16) & 255] ^ t4[lo >> 24]
+               ^ t3[hi & 255] ^ t2[(hi >> 8) & 255] ^ t1[(hi >> 16) & 255] ^ t0[hi >> 24])
+    for byte in bytearray(data[whole:]):
+        crc = t0[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc ^ 0xFFFFFFFF
 
 
@@ -263,7 +282,7 @@ class EventFileReader:
         problems: what went wrong, in words (a lost framing stops the file).
     """
 
-    def __init__(self, source: Any, prefix: str = "", max_read: int = 16 * 1024 * 1024) -> None:
+    def __init__(self, source: Any, prefix: str = "", max_read: int = 4 * 1024 * 1024) -> None:
         self.source = source
         self.prefix = prefix
         self.max_read = max_read

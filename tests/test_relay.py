@@ -157,6 +157,7 @@ class AgentOutputTest(unittest.TestCase):
 
 class FakeActive:
     def __init__(self, fail_after=None):
+        self.id = "run1"
         self.rows = []
         self.fail_after = fail_after
 
@@ -213,6 +214,25 @@ class RelayTest(unittest.TestCase):
         self.assertEqual(active.rows, [{"loss": 0}, {"loss": 1}])
         self.assertEqual(relay.failure, "recording a metric from the output failed: disk full while writing the journal")
         self.assertTrue(log.startswith(data))  # every byte was still read and kept
+
+    def test_event_file_rows_skip_logged_names_and_a_store_error_fails_the_run(self):
+        class OneRow:
+            def poll(self, force=False):
+                return [{"_step": 1, "loss": 0.5, "acc": 0.25}] if force else []
+
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        rows_path = os.path.join(tmp.name, "rows.jsonl")
+        with open(rows_path, "w") as fh:
+            fh.write('{"loss": 0.75}\n')   # the program logs loss itself
+        active = FakeActive()
+        sources = _Sources(active, rows_path, [OneRow()])
+        sources.poll(final=True)
+        self.assertEqual(active.rows, [{"loss": 0.75}, {"_step": 1, "acc": 0.25}])
+        self.assertIsNone(sources.failure)
+        broken = _Sources(FakeActive(fail_after=0), os.path.join(tmp.name, "none.jsonl"), [OneRow()])
+        broken.poll(final=True)
+        self.assertEqual(broken.failure, "recording a TensorBoard scalar failed: disk full while writing the journal")
 
     def test_a_reader_that_trips_skips_and_goes_on(self):
         active = FakeActive()

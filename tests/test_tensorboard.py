@@ -50,6 +50,15 @@ class CrcTest(unittest.TestCase):
         self.assertEqual(crc32c(b"\xff" * 32), 0x62A8AB43)
         self.assertEqual(crc32c(bytes(range(32))), 0x46DD794E)
 
+    def test_eight_bytes_a_step_equals_one_byte_a_step(self):
+        from minisweep.tensorboard import _crc32c_bytewise
+
+        data = read_file(TORCH)
+        for n in list(range(0, 40)) + [len(data)]:
+            with self.subTest(n=n):
+                self.assertEqual(crc32c(data[:n]), _crc32c_bytewise(data[:n]))
+        self.assertEqual(_crc32c_bytewise(b"123456789"), 0xE3069283)
+
     def test_masked_crc_matches_what_tensorboard_wrote(self):
         data = read_file(TORCH)
         length = struct.unpack("<Q", data[:8])[0]
