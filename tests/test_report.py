@@ -4,7 +4,6 @@ import html.parser
 import math
 import random
 import re
-import time
 import unittest
 import warnings
 
@@ -277,14 +276,12 @@ class ReportTest(PageTestCase):
         runs = [Run("r%d" % i, "finished", {"lr": 0.1}, history=[{"loss": 1.0 + i}]) for i in range(6)]
         self.assertNotIn("(log scale)", render_report(FakeResult(config(), runs)))
 
-    def test_thousand_runs_small_and_fast(self):
+    def test_thousand_runs_stay_small(self):
+        # (its speed is measured by benchmarks/report_curves.py, not by a timed test: the machine is shared)
         runs = make_runs(1000, failed_every=13)
-        start = time.perf_counter()
         page = render_report(FakeResult(config(), runs))
-        elapsed = time.perf_counter() - start
         self.check_page(page, runs)
         self.assertLess(len(page.encode("utf-8")), 2_000_000)
-        self.assertLess(elapsed, 2.0)
 
 
 class ImportanceTest(unittest.TestCase):
