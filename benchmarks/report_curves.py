@@ -9,7 +9,9 @@ have, judged against the runs before them), then times :func:`minisweep.report.r
 with and without ``learning_curves`` (the baseline: the page as it was before issue 15), and
 prints both pages' sizes and the ratios.  With Chromium on PATH (or ``--chromium``), it also
 times a headless Chromium loading each page and taking a screenshot, which is what a reader
-waits for; ``--keep DIR`` leaves the pages and screenshots there to look at.
+waits for, and the same for an empty page (Chromium's own start, subtracted in the last line).
+Measurements are interleaved and the best of ``--repeat`` is kept, so a busy machine slows both
+sides alike.  ``--keep DIR`` leaves the pages and screenshots there to look at.
 """
 
 import argparse
@@ -87,30 +89,36 @@ class Result:
         self.runs = runs
 
 
-def render_times(result, curves, repeat):
+def render_times(result, repeat):
+    """Best-of-``repeat`` render times without and with the curves, interleaved (a busy machine
+    slows both alike), and the two pages."""
     from minisweep.report import render_report
 
-    times, page = [], None
+    times = {False: [], True: []}
+    pages = {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        page = render_report(result, learning_curves=curves)
-        times.append(time.perf_counter() - start)
-    return min(times), page
+        for curves in (False, True):
+            start = time.perf_counter()
+            pages[curves] = render_report(result, learning_curves=curves)
+            times[curves].append(time.perf_counter() - start)
+    return min(times[False]), min(times[True]), pages[False], pages[True]
 
 
-def chromium_time(chromium, path, png, repeat):
-    times = []
+def chromium_times(chromium, paths, out, repeat):
+    """Best-of-``repeat`` seconds for headless Chromium to load each page and take its screenshot, interleaved."""
+    times = {name: [] for name in paths}
     for _ in range(repeat):
-        profile = tempfile.mkdtemp(prefix="minisweep-chromium-")
-        argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--screenshot=" + png, "--window-size=1400,2400",
-                "file://" + os.path.abspath(path)]
-        start = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=300)
-        times.append(time.perf_counter() - start)
-        shutil.rmtree(profile, ignore_errors=True)
-    return min(times)
+        for name, path in paths.items():
+            profile = tempfile.mkdtemp(prefix="minisweep-chromium-")
+            argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--user-data-dir=" + profile, "--screenshot=" + os.path.join(out, name + ".png"),
+                    "--window-size=1400,2400", "file://" + os.path.abspath(path)]
+            start = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=300)
+            times[name].append(time.perf_counter() - start)
+            shutil.rmtree(profile, ignore_errors=True)
+    return {name: min(t) for name, t in times.items()}
 
 
 def main():
@@ -129,9 +137,10 @@ def main():
     out = args.keep or tempfile.mkdtemp(prefix="minisweep-report-bench-")
     os.makedirs(out, exist_ok=True)
     try:
-        base_t, base_page = render_times(result, False, args.repeat)
-        new_t, new_page = render_times(result, True, args.repeat)
-        paths = {}
+        base_t, new_t, base_page, new_page = render_times(result, args.repeat)
+        paths = {"empty": os.path.join(out, "empty.html")}
+        with open(paths["empty"], "w", encoding="utf-8") as fh:
+            fh.write("<!DOCTYPE html><title>empty</title>")
         for name, page in (("baseline", base_page), ("curves", new_page)):
             paths[name] = os.path.join(out, "report-%s.html" % name)
             with open(paths[name], "w", encoding="utf-8") as fh:
@@ -142,10 +151,12 @@ def main():
         print("page weight:                 without curves %s bytes   with curves %s bytes   ratio %.2f"
               % ("{:,}".format(b0), "{:,}".format(b1), b1 / b0))
         if args.chromium:
-            c0 = chromium_time(args.chromium, paths["baseline"], os.path.join(out, "baseline.png"), args.repeat)
-            c1 = chromium_time(args.chromium, paths["curves"], os.path.join(out, "curves.png"), args.repeat)
+            c = chromium_times(args.chromium, paths, out, args.repeat)
             print("chromium load + screenshot:  without curves %.2f s   with curves %.2f s   ratio %.2f"
-                  % (c0, c1, c1 / c0))
+                  % (c["baseline"], c["curves"], c["curves"] / c["baseline"]))
+            print("  less Chromium's own start (an empty page, %.2f s):  %.2f s and %.2f s   ratio %.2f"
+                  % (c["empty"], c["baseline"] - c["empty"], c["curves"] - c["empty"],
+                     (c["curves"] - c["empty"]) / max(c["baseline"] - c["empty"], 1e-9)))
         else:
             print("(no chromium found: page load not measured)")
         if args.keep:
