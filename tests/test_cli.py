@@ -296,15 +296,19 @@ class CliTest(unittest.TestCase):
             import os, time
             with open(os.environ["PID_OUT"], "a") as fh:
                 fh.write("%d\\n" % os.getpid())
-            time.sleep(1.5)
+            deadline = time.time() + 60
+            while not os.path.exists(os.environ["GO"]) and time.time() < deadline:
+                time.sleep(0.05)  # still running when the stop arrives, however slow the machine
             print("loss=2")
             """))
         pids = os.path.join(self.dir, "pids")
+        go = os.path.join(self.dir, "go")
         sid = self.make_sweep("program: train.py\nmethod: grid\nmetric: {name: loss}\n"
                               "parameters:\n  x: {values: [1, 2, 3]}\n")
-        agent = self.start_agent(sid, PID_OUT=pids)
+        agent = self.start_agent(sid, PID_OUT=pids, GO=go)
         pid = self.wait_for_pid(pids)
         self.assertEqual(self.cli("sweep", "--stop", sid, "--dir", self.store).returncode, 0)
+        open(go, "w").close()
         stdout, stderr = agent.communicate(timeout=60)
         self.assertEqual(agent.returncode, 0, stderr)
         self.assertFalse(alive(pid))
