@@ -118,18 +118,39 @@ def last_runs_failed(outcomes: List[str], n: Optional[int]) -> bool:
     return bool(n) and len(last) >= n and all(state == "failed" for state in last)
 
 
-def _lease_seconds(value: Optional[float]) -> float:
+def _lease_seconds(value: Any) -> float:
+    """The lease to use: ``value``, else ``$MINISWEEP_LEASE_SECONDS`` (unset or empty: 60 s).
+
+    The one place a lease from a caller, the command line (``--lease-seconds``) or
+    the environment is checked, before anything runs: a lease must be a positive,
+    finite number of seconds (0 would lapse every run at once, ``inf`` or ``nan``
+    would never lapse one; ``1e400`` reads as ``inf``).
+
+    >>> _lease_seconds(30)
+    30.0
+    >>> _lease_seconds(float("inf"))
+    Traceback (most recent call last):
+    ...
+    minisweep.runner.AgentError: lease_seconds (--lease-seconds) must be a positive, finite number of seconds, got inf
+
+    Raises:
+        AgentError: a bad value (the command line prints it as one line, exit status 2).
+    """
     if value is not None:
-        return float(value)
-    env = os.environ.get("MINISWEEP_LEASE_SECONDS")
-    if env:
-        try:
-            seconds = float(env)
-        except ValueError:
-            raise AgentError("MINISWEEP_LEASE_SECONDS=%r is not a number of seconds" % env) from None
-        if seconds > 0:
-            return seconds
-    return DEFAULT_LEASE_SECONDS
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf"):
+            return float(value)
+        raise AgentError("lease_seconds (--lease-seconds) must be a positive, finite number of seconds, got %r"
+                         % (value,))
+    env = os.environ.get("MINISWEEP_LEASE_SECONDS", "").strip()
+    if not env:
+        return DEFAULT_LEASE_SECONDS
+    try:
+        seconds = float(env)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise AgentError("MINISWEEP_LEASE_SECONDS=%r: a lease must be a positive, finite number of seconds" % env)
+    return seconds
 
 
 def _takes_config(function: Callable[..., Any]) -> bool:
@@ -647,6 +668,7 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
                          % (max_consecutive_failed_runs,))
     if term_timeout is not None:
         kill_delay = float(term_timeout)
+    lease = _lease_seconds(lease_seconds)  # checked before anything runs
 
     store = open_store(sweep_id, project, dir, clock=clock)
     make_dirs(store.path, "files")  # runs' folders go there: shared as the sweep is, never a symlink (sharedfs)
@@ -657,7 +679,7 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
             raise AgentError("executor= runs a function in the executor's workers; give function=...")
         try:
             started = run_on_executor(store, function, executor, count=count, workers=workers,
-                                      lease_seconds=_lease_seconds(lease_seconds),
+                                      lease_seconds=lease,
                                       max_initial_failures=max_initial_failures, retry_failed=retry_failed,
                                       say=(lambda text: None) if quiet else
                                       (lambda text: print("minisweep: " + text, file=sys.stderr)))
@@ -690,7 +712,7 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
     if not quiet and (verbose or progress):
         display = Progress(sys.stderr, count=count, metric=None, live=progress and _is_tty(sys.stderr),
                            verbose=verbose)
-    runner = _Agent(store, function, count=count, workers=workers, lease_seconds=_lease_seconds(lease_seconds),
+    runner = _Agent(store, function, count=count, workers=workers, lease_seconds=lease,
                     max_initial_failures=max_initial_failures, retry_failed=retry_failed, clock=clock,
                     sleep=sleep, poll_seconds=poll_seconds, out=None if quiet else sys.stderr,
                     progress=display, interrupt_grace=grace,

@@ -1,0 +1,98 @@
+"""Bad values on the command line: one line, exit status 2.
+
+Issue 11, item 14: these gave a traceback before.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import minisweep
+from minisweep.runner import AgentError
+from tests.test_agent import env_with
+
+CONFIG = {"program": "train.py", "method": "grid", "metric": {"name": "loss", "goal": "minimize"},
+          "parameters": {"x": {"values": [1, 2]}}}
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = tmp.name
+        self.store = os.path.join(self.dir, "store")
+        with open(os.path.join(self.dir, "train.py"), "w") as fh:
+            fh.write("print('loss=1')\n")
+
+    def start(self, *args, **env):
+        env.setdefault("MINISWEEP_LEASE_SECONDS", "")
+        return subprocess.Popen([sys.executable, "-m", "minisweep"] + list(args), cwd=self.dir,
+                                env=env_with(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True)
+
+    def finish(self, proc):
+        out, err = proc.communicate(timeout=120)
+        return proc.returncode, out, err
+
+    def assert_one_line_exit_2(self, result, *words):
+        code, out, err = result
+        self.assertEqual(code, 2, err)
+        self.assertNotIn("Traceback", err)
+        self.assertNotIn("Exception in thread", err)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, err)
+        self.assertTrue(lines[0].startswith("error: "), err)
+        for word in words:
+            self.assertIn(word, lines[0])
+
+
+class BadValuesTest(CliTest):
+    """Item 14: a bad lease or metric pattern is refused before any run starts."""
+
+    def test_bad_lease_seconds_flag_and_variable(self):
+        sid = minisweep.sweep(CONFIG, project="p", dir=self.store)
+        cases = []
+        for value in ("0", "-5", "inf", "nan", "1e400"):
+            cases.append((value, self.start("agent", sid, "--dir", self.store, "--count", "1",
+                                            "--lease-seconds", value)))
+        for value in ("inf", "nan", "0", "-1", "1e400", "abc", "-inf"):
+            cases.append((value, self.start("agent", sid, "--dir", self.store, "--count", "1",
+                                            MINISWEEP_LEASE_SECONDS=value)))
+        for value, proc in cases:
+            with self.subTest(value=value, args=proc.args):
+                self.assert_one_line_exit_2(self.finish(proc), "lease")
+        self.assertEqual(minisweep.load(sid, dir=self.store).runs, [])
+
+    def test_bad_metric_pattern(self):
+        sid = minisweep.sweep(CONFIG, project="p", dir=self.store)
+        self.assert_one_line_exit_2(self.finish(self.start("agent", sid, "--dir", self.store, "--count", "1",
+                                                           "--metric-pattern", "(")),
+                                    "--metric-pattern")
+        self.assertEqual(minisweep.load(sid, dir=self.store).runs, [])
+
+    def test_good_variable_and_empty_variable_still_work(self):
+        sid = minisweep.sweep(CONFIG, project="p", dir=self.store)
+        for value in ("30", ""):
+            with self.subTest(value=value):
+                code, out, err = self.finish(self.start("agent", sid, "--dir", self.store, "--count", "1",
+                                                        MINISWEEP_LEASE_SECONDS=value))
+                self.assertEqual(code, 0, err)
+        self.assertEqual(len(minisweep.load(sid, dir=self.store).runs), 2)
+
+    def test_api_refuses_a_bad_lease_before_running(self):
+        sid = minisweep.sweep(CONFIG, project="p", dir=self.store)
+        calls = []
+        for value in (0, -1.0, float("inf"), float("nan"), True, "60"):
+            with self.subTest(value=value):
+                with self.assertRaises(AgentError) as caught:
+                    minisweep.agent(sid, lambda config: calls.append(config), count=1, dir=self.store,
+                                    lease_seconds=value, quiet=True)
+                self.assertIn("lease_seconds", str(caught.exception))
+        self.assertEqual(calls, [])
+        self.assertEqual(minisweep.load(sid, dir=self.store).runs, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
