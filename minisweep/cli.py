@@ -217,26 +217,28 @@ def _cmd_ls(args: Any) -> int:
     import os
 
     from .api import SweepResult, store_root
+    from .errors import StoreError, SweepNotFound
     from .store import SweepStore
 
     root = store_root(args.dir)
     rows = []
-    projects = [args.project] if args.project else (sorted(os.listdir(root)) if os.path.isdir(root) else [])
-    for project in projects:
-        pdir = os.path.join(root, project)
-        if not os.path.isdir(pdir):
-            continue
-        for sweep_id in sorted(os.listdir(pdir)):
-            if not os.path.isfile(os.path.join(pdir, sweep_id, "sweep.json")):
-                continue
+    for project, sweep_id in SweepStore.listing(root, args.project):
+        try:
             result = SweepResult(SweepStore.open(root, project, sweep_id))
-            best = result.best_run()
-            metric = result.config.metric
-            best_text = "-"
-            if best is not None and metric is not None:
-                best_text = "%s=%s" % (metric.name, _short(best.best(metric.name, metric.maximize)))
-            rows.append([project, sweep_id, result.config.name or "", result.config.method, result.state,
-                         str(len(result.runs)), best_text])
+        except SweepNotFound:  # removed since it was listed
+            continue
+        except StoreError as exc:  # a backup copy naming another sweep, a damaged sweep.json: list the rest
+            folder, why = os.path.join(root, project, sweep_id), (str(exc).splitlines() or [""])[0]
+            print("minisweep: skipped, not a sweep: %s" % (why if folder in why else "%s: %s" % (folder, why)),
+                  file=sys.stderr)
+            continue
+        best = result.best_run()
+        metric = result.config.metric
+        best_text = "-"
+        if best is not None and metric is not None:
+            best_text = "%s=%s" % (metric.name, _short(best.best(metric.name, metric.maximize)))
+        rows.append([project, sweep_id, result.config.name or "", result.config.method, result.state,
+                     str(len(result.runs)), best_text])
     if not rows:
         print("no sweeps in %s" % root)
         return 0

@@ -211,6 +211,14 @@ def check_project(value: Any) -> str:
     return value
 
 
+def _is_id(name: str) -> bool:
+    try:
+        check_id("sweep id", name)
+    except InvalidIdError:
+        return False
+    return True
+
+
 def _is_project(name: str) -> bool:
     try:
         check_project(name)
@@ -738,6 +746,41 @@ class SweepStore:
                 continue
             if os.path.isfile(os.path.join(root, name, sweep_id, "sweep.json")):
                 found.append((name, sweep_id))
+        return found
+
+    @staticmethod
+    def listing(root: Any, project: Optional[str] = None) -> List[Tuple[str, str]]:
+        """Every ``(project, sweep_id)`` under ``root`` that may be a sweep (sorted), for ``ls``.
+
+        Only folders whose names are a valid project and sweep id and that hold a
+        ``sweep.json``: the hidden ``.<id>.<nonce>.tmp`` folder of a create still
+        running (or killed before its rename) is not one, nor is anything else
+        that is not a valid id.  A folder may still fail to :meth:`open` (a
+        backup copy ``cp -r <id> <id>.bak`` names another sweep; a sweep
+        removed meanwhile): the caller skips those.
+
+        Raises:
+            InvalidIdError: a bad ``project``.
+        """
+        root = os.fspath(root)
+        if project is not None:
+            projects = [check_project(project)]
+        else:
+            try:
+                projects = sorted(os.listdir(root))
+            except OSError:
+                return []
+        found = []
+        for name in projects:
+            if not _is_project(name):
+                continue
+            try:
+                ids = sorted(os.listdir(os.path.join(root, name)))
+            except OSError:  # not a folder, or removed meanwhile
+                continue
+            for sweep_id in ids:
+                if _is_id(sweep_id) and os.path.isfile(os.path.join(root, name, sweep_id, "sweep.json")):
+                    found.append((name, sweep_id))
         return found
 
     # ------------------------------------------------------------------------------ sweep state

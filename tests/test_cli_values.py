@@ -1,9 +1,11 @@
-"""Bad values on the command line: one line, exit status 2.
+"""Bad values on the command line and stray folders in the store: one line, exit status 2, or skipped.
 
-Issue 11, item 14: these gave a traceback before.
+Issue 11, items 11 and 14: these gave a traceback (or an empty ``ls``) before.
 """
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -92,6 +94,57 @@ class BadValuesTest(CliTest):
                 self.assertIn("lease_seconds", str(caught.exception))
         self.assertEqual(calls, [])
         self.assertEqual(minisweep.load(sid, dir=self.store).runs, [])
+
+
+class LsTest(CliTest):
+    """Item 11: ``ls`` skips what is not a sweep and lists the rest."""
+
+    def ls(self):
+        return self.finish(self.start("ls", "--dir", self.store))
+
+    def test_ls_skips_a_half_created_sweep_and_a_backup_copy(self):
+        first = minisweep.sweep(CONFIG, project="p", dir=self.store)
+        second = minisweep.sweep(CONFIG, project="q", dir=self.store)
+        pdir = os.path.join(self.store, "p")
+        # what a create killed (or still running) between writing sweep.json and the rename leaves
+        shutil.copytree(os.path.join(pdir, first), os.path.join(pdir, ".zzzz.abcd1234.tmp"))
+        # a user's backup copy: its sweep.json names the original
+        shutil.copytree(os.path.join(pdir, first), os.path.join(pdir, first + ".bak"))
+        # a folder that is not a sweep at all, and one whose sweep.json is not ours
+        os.makedirs(os.path.join(pdir, "notes"))
+        os.makedirs(os.path.join(pdir, "junk"))
+        with open(os.path.join(pdir, "junk", "sweep.json"), "w") as fh:
+            fh.write("{not json")
+        code, out, err = self.ls()
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("Traceback", err)
+        listed = [line.split()[:2] for line in out.splitlines()[1:] if line.strip() and not line.startswith("-")]
+        self.assertEqual(sorted(listed), [["p", first], ["q", second]], out)
+        # the two folders that look like sweeps but are not are named, so nothing is hidden silently
+        self.assertIn(first + ".bak", err)
+        self.assertIn("junk", err)
+        self.assertNotIn(".zzzz", err)
+
+    def test_ls_during_concurrent_creates_lists_every_existing_sweep(self):
+        existing = minisweep.sweep(CONFIG, project="p", dir=self.store)
+        maker = subprocess.Popen(
+            [sys.executable, "-c", "import minisweep, json, sys\n"
+                                   "for _ in range(40): minisweep.sweep(json.loads(sys.argv[1]), project='p', "
+                                   "dir=sys.argv[2])\n",
+             json.dumps(CONFIG), self.store], env=env_with(), stderr=subprocess.PIPE,
+            universal_newlines=True)
+        self.addCleanup(maker.wait)
+        try:
+            rounds = 0
+            while maker.poll() is None or rounds < 2:
+                code, out, err = self.ls()
+                self.assertEqual(code, 0, err)
+                self.assertEqual(err, "")
+                self.assertIn(existing, out)
+                rounds += 1
+        finally:
+            _, maker_err = maker.communicate(timeout=120)
+        self.assertEqual(maker.returncode, 0, maker_err)
 
 
 if __name__ == "__main__":
