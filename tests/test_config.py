@@ -63,6 +63,28 @@ class InferenceTest(unittest.TestCase):
                 p = parse_quiet(cfg({"x": spec})).params[0]
                 self.assertEqual(p.distribution, expected)
 
+    def test_string_bounds_decide_the_inferred_distribution(self):
+        """What the README's *Numbers written as strings* says, value for value."""
+        table = [
+            ({"min": "1", "max": "6"}, "int_uniform", (1, 6)),  # quoted digits: integers
+            ({"min": "1e2", "max": "1e3"}, "uniform", (100.0, 1000.0)),  # an exponent: floats
+            ({"min": 100, "max": 1000}, "int_uniform", (100, 1000)),
+            ({"min": " 2 ", "max": " 1_000 "}, "int_uniform", (2, 1000)),
+            ({"min": 1, "max": "6.0"}, "uniform", (1, 6.0)),
+            ({"distribution": "int_uniform", "min": "1e1", "max": 20}, "int_uniform", (10, 20)),
+        ]
+        for spec, expected, bounds in table:
+            with self.subTest(spec=spec):
+                p = parse_quiet(cfg({"x": spec})).params[0]
+                self.assertEqual((p.distribution, (p.min, p.max)), (expected, bounds))
+                self.assertEqual([type(b) for b in (p.min, p.max)], [type(b) for b in bounds])
+        c = parse_quiet(cfg({"x": {"value": "1e-4"}, "y": {"values": ["1e-4"]}}, run_cap="10"))
+        self.assertEqual((c.params[0].value, c.params[1].values, c.run_cap), ("1e-4", ["1e-4"], 10))
+        for text in ("inf", "nan", "0x10", "1,5"):
+            with self.subTest(text=text):
+                self.assertEqual(problems(cfg({"x": {"min": text, "max": 2}})),
+                                 ["parameters.x.min: expected a number, got a string %r" % text])
+
     def test_cannot_infer(self):
         self.assertEqual(problems(cfg({"x": {"min": 1}})), [
             "parameters.x: cannot tell the distribution from 'min': give 'values', 'value', "
