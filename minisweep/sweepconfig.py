@@ -584,8 +584,9 @@ class _Checker:
         for key in raw:
             if key not in _HYPERBAND_KEYS:
                 hint = near_miss(str(key), _HYPERBAND_KEYS)
-                self.error(path + (key,), "unknown hyperband key%s (allowed: min_iter, max_iter, s, eta, strict)"
-                           % ("; did you mean '%s'?" % hint if hint else ""))
+                # W&B's schema flags it but the sweep still runs: warn, as for top-level keys
+                self.warn(path + (key,), "unknown key, ignored%s (allowed: %s)"
+                          % ("; did you mean '%s'?" % hint if hint else "", ", ".join(_HYPERBAND_KEYS)))
         hb = Hyperband()
         if "min_iter" in raw:
             hb.min_iter = self.number(path + ("min_iter",), raw["min_iter"], integer=True)
