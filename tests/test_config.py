@@ -217,6 +217,10 @@ class ErrorMessagesTest(unittest.TestCase):
          ["parameters.e.value: unknown key for distribution categorical (allowed: values)"]),
         (cfg({"n": {"distribution": "int_uniform", "min": 0.5, "max": 3}}),
          ["parameters.n.min: expected an integer, got 0.5"]),
+        # issue 11 item 18: W&B's schema types int_uniform's bounds as integers, so 0.0 and 1.0 are two violations
+        (cfg({"n": {"distribution": "int_uniform", "min": 0.0, "max": 1.0}}),
+         ["parameters.n.min: int_uniform needs integer bounds, got 0.0 (write 0, or use uniform)",
+          "parameters.n.max: int_uniform needs integer bounds, got 1.0 (write 1, or use uniform)"]),
         (cfg({"n": {"min": "abc", "max": 3.0}}),
          ["parameters.n.min: expected a number, got a string 'abc'"]),
         (cfg({"n": {"min": True, "max": 3.0}}),
