@@ -11,7 +11,8 @@ order, and so do we:
    every point and is not part of the product.
 3. Duplicate values collapse.  Values compare *as values*: ``1.0`` equals
    ``1``, key order in a dict does not matter, but ``True`` stays distinct from
-   ``1`` (see :func:`value_key`).  A collapsed value keeps the place of its
+   ``1``, and a tuple stays distinct from a list (see :func:`grid_key`; a run's
+   stored list may then stand for either).  A collapsed value keeps the place of its
    first occurrence and is proposed as written in its last (W&B's quirk).
 4. A point is *seen* once any run in the sweep has it, whatever that run's
    state; the next run takes the first unseen point, and when every point is
@@ -41,7 +42,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .distributions import grid_values
 
-__all__ = ["value_key", "points", "size", "next_point", "FAILED_STATES"]
+__all__ = ["value_key", "grid_key", "points", "size", "next_point", "FAILED_STATES"]
 
 #: States that ``retry_failed`` treats as "did not really run".
 FAILED_STATES = ("failed", "crashed")
@@ -70,11 +71,29 @@ def value_key(value: Any) -> Any:
         return ("z",)
     if isinstance(value, str):
         return ("s", value)
+    return _key(value, False)
+
+
+def _key(value: Any, tuples: bool) -> Any:
+    """:func:`value_key`, telling a tuple from a list when ``tuples`` (the grid's own rule)."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value_key(value)
     if isinstance(value, (list, tuple)):
-        return ("l",) + tuple(value_key(v) for v in value)
+        tag = "t" if tuples and isinstance(value, tuple) else "l"
+        return (tag,) + tuple(_key(v, tuples) for v in value)
     if isinstance(value, dict):
-        return ("d",) + tuple(sorted((str(k), value_key(v)) for k, v in value.items()))
+        return ("d",) + tuple(sorted((str(k), _key(v, tuples)) for k, v in value.items()))
     return ("o", repr(value))
+
+
+def grid_key(value: Any) -> Any:
+    """The key under which the grid collapses equal values: :func:`value_key`, but a tuple is
+    not a list (W&B keys a grid value by its YAML dump, where a tuple is ``!!python/tuple``).
+
+    >>> grid_key([2, 3]) == grid_key((2, 3)), value_key([2, 3]) == value_key((2, 3))
+    (False, True)
+    """
+    return _key(value, True)
 
 
 def _axes(sweep: Any) -> Tuple[List[Tuple[str, ...]], List[List[Any]], Dict[Tuple[str, ...], Any]]:
@@ -91,7 +110,7 @@ def _axes(sweep: Any) -> Tuple[List[Tuple[str, ...]], List[List[Any]], Dict[Tupl
         slot: Dict[Any, int] = {}
         values = []
         for v in grid_values(param):
-            k = value_key(v)
+            k = grid_key(v)
             if k in slot:
                 values[slot[k]] = v
             else:
@@ -138,23 +157,34 @@ def next_point(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Opt
             failed or crashed (0: W&B's rule, every run counts).
     """
     paths, axes, constants = _axes(sweep)
-    key_axes = [[value_key(v) for v in values] for values in axes]
+    key_axes = [[grid_key(v) for v in values] for values in axes]
     known = [set(keys) for keys in key_axes]
+    # A run's config went through JSON, so a tuple point comes back as a list: a list value
+    # may stand for any grid value equal to it as a value, list first (see _settle).
+    twins: List[Dict[Any, List[Any]]] = []
+    for values, keys in zip(axes, key_axes):
+        same: Dict[Any, List[Any]] = {}
+        for v, k in zip(values, keys):
+            same.setdefault(value_key(v), []).append(k)
+        twins.append(same)
     dict_axes = [[(v, k) for v, k in zip(values, keys) if isinstance(v, dict)]
                  for values, keys in zip(axes, key_axes)]
     taken: Dict[tuple, int] = {}  # point key -> 0 if settled, else number of failed attempts
     for run in runs:
         keys = []
-        for path, seen, dicts in zip(paths, known, dict_axes):
+        for path, seen, dicts, same in zip(paths, known, dict_axes, twins):
             value = lookup(run.config, path)
             if value is _MISSING:
                 break
-            key = value_key(value)
+            key = grid_key(value)
             if key not in seen and dicts and isinstance(value, dict):
                 key = _widened_key(value, dicts, key)
-            keys.append(key)
+            choices = [key]
+            if key == value_key(value):  # no tuple in it: it may stand for a tuple twin
+                choices += [k for k in same.get(key, ()) if k != key]
+            keys.append(choices)
         else:
-            key = tuple(keys)
+            key = _settle(keys, taken)
             if retry_failed and run.state in FAILED_STATES:
                 if taken.get(key, 1) != 0:
                     taken[key] = taken.get(key, 0) + 1
@@ -169,6 +199,17 @@ def next_point(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Opt
             flat[paths[i]] = axes[i][j]
         return sweep.nest(_ordered(sweep, flat))
     return None
+
+
+def _settle(choices: List[List[Any]], taken: Dict[tuple, int]) -> tuple:
+    """The first point among ``choices`` (one list of keys per axis) not yet settled, else the first."""
+    first = None
+    for combo in itertools.product(*choices):
+        if taken.get(combo, 1) != 0:
+            return combo
+        if first is None:
+            first = combo
+    return first
 
 
 def _widened_key(value: Dict[str, Any], dicts: List[Tuple[Dict[str, Any], Any]], key: Any) -> Any:

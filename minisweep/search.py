@@ -248,19 +248,33 @@ def _dims(params: Sequence[Any]) -> List[Any]:
     return [axis.dim for axis in _axes(params)]
 
 
-def _unit_point(axes: Sequence[_Axis], config: Dict[str, Any]) -> Optional[List[float]]:
-    """A run config as a unit point, or ``None`` if a value is missing or impossible."""
+def _unit_point(axes: Sequence[_Axis], run: Run) -> Optional[List[float]]:
+    """A run's config as a unit point, or ``None`` if a value is missing or impossible.
+
+    An impossible value (a category not in ``values``: W&B raises on it) leaves
+    the run out of the model with one :class:`~.errors.MinisweepWarning` naming
+    the run and every such value, so one stray run does not stop the sweep.
+    """
     from .grid import _MISSING, lookup
 
     point = []
+    bad = []
     for axis in axes:
-        value = lookup(config, axis.param.path)
+        value = lookup(run.config, axis.param.path)
         if value is _MISSING:
             return None
         try:
             point.append(axis.to_unit(value))
         except (TypeError, ValueError):
-            return None
+            bad.append("%s=%r" % (".".join(axis.param.path), value))
+    if bad:
+        import warnings
+
+        from .errors import MinisweepWarning
+
+        warnings.warn("bayes: run %s has %s, which the sweep's parameters do not allow; the run is left out of the "
+                      "model" % (run.id, ", ".join(bad)), MinisweepWarning, stacklevel=4)
+        return None
     return point
 
 
@@ -327,11 +341,11 @@ def _bayes(sweep: Any, runs: List[Run], rng: random.Random) -> Dict[str, Any]:
         X: List[List[float]] = []
         y: List[float] = []
         for run, value in zip(done, ys):
-            point = _unit_point(axes, run.config)
+            point = _unit_point(axes, run)
             if point is not None:
                 X.append(point)
                 y.append(value)
-        pending = [pt for pt in (_unit_point(axes, r.config) for r in flying) if pt is not None]
+        pending = [pt for pt in (_unit_point(axes, r) for r in flying) if pt is not None]
         u = suggest([axis.dim for axis in axes], X, y, rng, pending=pending, max_observations=_MAX_OBSERVATIONS)
         for axis, ui in zip(axes, u):
             flat[axis.param.path] = axis.from_unit(ui)

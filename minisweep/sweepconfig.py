@@ -435,6 +435,14 @@ class _Checker:
                 value = int(value)
         return value
 
+    def _int_bound(self, path: tuple, value: Any) -> Optional[int]:
+        """An int_uniform bound: W&B's schema types it ``integer``, so ``1.0`` is refused too."""
+        if isinstance(self._peek_number(value), float) and self._peek_number(value).is_integer():
+            self.error(path, "int_uniform needs integer bounds, got %s (write %d, or use uniform)"
+                       % (_fmt(self._peek_number(value)), int(self._peek_number(value))))
+            return None
+        return self.number(path, value, integer=True)
+
     # -- the document -----------------------------------------------------------------------
     def check(self, raw: Any) -> SweepConfig:
         cfg = SweepConfig()
@@ -584,8 +592,9 @@ class _Checker:
         for key in raw:
             if key not in _HYPERBAND_KEYS:
                 hint = near_miss(str(key), _HYPERBAND_KEYS)
-                self.error(path + (key,), "unknown hyperband key%s (allowed: min_iter, max_iter, s, eta, strict)"
-                           % ("; did you mean '%s'?" % hint if hint else ""))
+                # W&B's schema flags it but the sweep still runs: warn, as for top-level keys
+                self.warn(path + (key,), "unknown key, ignored%s (allowed: %s)"
+                          % ("; did you mean '%s'?" % hint if hint else "", ", ".join(_HYPERBAND_KEYS)))
         hb = Hyperband()
         if "min_iter" in raw:
             hb.min_iter = self.number(path + ("min_iter",), raw["min_iter"], integer=True)
@@ -782,8 +791,8 @@ class _Checker:
         elif dist == "constant":
             self._passable(path + ("value",), v["value"])
         elif dist == "int_uniform":
-            lo = self.number(path + ("min",), v["min"], integer=True)
-            hi = self.number(path + ("max",), v["max"], integer=True)
+            lo = self._int_bound(path + ("min",), v["min"])
+            hi = self._int_bound(path + ("max",), v["max"])
             if lo is not None and hi is not None:
                 v["min"], v["max"] = lo, hi
                 if not lo < hi:

@@ -174,6 +174,37 @@ class ConditioningTest(unittest.TestCase):
 
 
 class CategoryTest(unittest.TestCase):
+    def test_a_run_whose_category_is_not_in_values_is_named_in_a_warning(self):
+        # issue 11 item 17: W&B raises on such a run; minisweep used to drop it from the model silently.
+        # It still proposes (one stray run must not stop a sweep) but warns once per run, naming run and value.
+        import warnings
+
+        from minisweep import MinisweepWarning, Run, next_config
+
+        cfg = {"method": "bayes", "metric": {"name": "loss"},
+               "parameters": {"opt": {"values": ["adam", "sgd"]}, "lr": {"min": 0.0, "max": 1.0},
+                              "act": {"values": ["relu", "tanh"]}}}
+        runs = [Run("good", "finished", {"opt": "adam", "lr": 0.5, "act": "relu"}, history=[{"loss": 1.0}]),
+                Run("stray", "finished", {"opt": "rmsprop", "lr": 0.2, "act": "gelu"}, history=[{"loss": 0.5}]),
+                Run("flying", "running", {"opt": "adagrad", "lr": 0.3, "act": "relu"})]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            conf = next_config(cfg, runs, seed=0)
+        self.assertIn(conf["opt"], ("adam", "sgd"))
+        messages = [str(w.message) for w in caught if issubclass(w.category, MinisweepWarning)]
+        self.assertEqual(len(messages), 2, messages)  # once per run, though 'stray' has two strays
+        self.assertIn("stray", messages[0])
+        self.assertIn("'rmsprop'", messages[0])
+        self.assertIn("opt", messages[0])
+        self.assertIn("flying", messages[1])
+        self.assertIn("'adagrad'", messages[1])
+        self.assertEqual(len(caught), 2)  # nothing else warned
+        # with warnings as errors (how the suite runs) the warning is the error a caller sees
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", MinisweepWarning)
+            with self.assertRaises(MinisweepWarning):
+                next_config(cfg, runs, seed=0)
+
     def test_every_other_category_of_the_best_point_is_considered(self):
         # Category 0 was tried once, far from the good region; the best
         # point's settings with category 0 are the obvious next question.

@@ -239,6 +239,10 @@ class ErrorMessagesTest(unittest.TestCase):
          ["parameters.e.value: unknown key for distribution categorical (allowed: values)"]),
         (cfg({"n": {"distribution": "int_uniform", "min": 0.5, "max": 3}}),
          ["parameters.n.min: expected an integer, got 0.5"]),
+        # issue 11 item 18: W&B's schema types int_uniform's bounds as integers, so 0.0 and 1.0 are two violations
+        (cfg({"n": {"distribution": "int_uniform", "min": 0.0, "max": 1.0}}),
+         ["parameters.n.min: int_uniform needs integer bounds, got 0.0 (write 0, or use uniform)",
+          "parameters.n.max: int_uniform needs integer bounds, got 1.0 (write 1, or use uniform)"]),
         (cfg({"n": {"min": "abc", "max": 3.0}}),
          ["parameters.n.min: expected a number, got a string 'abc'"]),
         (cfg({"n": {"min": True, "max": 3.0}}),
@@ -287,10 +291,6 @@ class ErrorMessagesTest(unittest.TestCase):
         (cfg({"x": {"value": 1}}, metric={"name": "l"},
              early_terminate={"type": "hyperband", "min_iter": 3, "strict": "yes"}),
          ["early_terminate.strict: expected true or false, got 'yes'"]),
-        (cfg({"x": {"value": 1}}, metric={"name": "l"},
-             early_terminate={"type": "hyperband", "min_iter": 3, "max_itr": 9}),
-         ["early_terminate.max_itr: unknown hyperband key; did you mean 'max_iter'? "
-          "(allowed: min_iter, max_iter, s, eta, strict)"]),
         (cfg({"x": {"value": 1}}, run_cap=0),
          ["run_cap: must be a positive integer, got 0"]),
         (cfg({"x": {"value": 1}}, run_cap=2.5),
@@ -364,6 +364,16 @@ class WarningsTest(unittest.TestCase):
     def test_unknown_metric_key(self):
         self.assertEqual(warned(cfg({"x": {"value": 1}}, metric={"name": "l", "gaol": "maximize"})),
                          ["metric.gaol: unknown key, ignored; did you mean 'goal'?"])
+
+    def test_unknown_early_terminate_key(self):
+        # issue 11 item 16: W&B flags an unknown early_terminate key and still runs the sweep
+        source = cfg({"x": {"value": 1}}, metric={"name": "l"},
+                     early_terminate={"type": "hyperband", "min_iter": 3, "max_itr": 9})
+        self.assertEqual(warned(source), [
+            "early_terminate.max_itr: unknown key, ignored; did you mean 'max_iter'? "
+            "(allowed: type, min_iter, max_iter, s, eta, strict)"])
+        c = parse_quiet(source)
+        self.assertEqual((c.early_terminate.min_iter, c.early_terminate.max_iter), (3, None))
 
     def test_odd_parameter_name(self):
         (msg,) = warned(cfg({"max_grad:norm": {"value": 1}}))

@@ -110,6 +110,22 @@ class DedupTest(unittest.TestCase):
         self.assertEqual(size(cfg), 5)
 
 
+    def test_a_list_and_a_tuple_are_two_points(self):
+        # issue 11 item 19: W&B keys a grid value by the YAML dump of it (yaml_hash in wandb/sweeps
+        # src/sweeps/grid_search.py), and PyYAML dumps a tuple as '!!python/tuple [2, 3]', a list as
+        # '[2, 3]': two points.  Each is proposed once, though a run's config stores both as a list.
+        cfg = grid({"dims": {"values": [[2, 3], (2, 3)]}, "lr": {"values": [0.1]}})
+        self.assertEqual(size(cfg), 2)
+        self.assertEqual([p[("dims",)] for p in points(cfg)], [[2, 3], (2, 3)])
+        got = run_all(cfg)
+        self.assertEqual([c["dims"] for c in got], [[2, 3], (2, 3)])
+        # as read back from the store (JSON): both runs hold a list, and the grid is done
+        stored = [Run("a", "finished", {"dims": [2, 3], "lr": 0.1}),
+                  Run("b", "finished", {"dims": [2, 3], "lr": 0.1})]
+        self.assertIsNone(next_point(cfg, stored))
+        self.assertEqual(next_point(cfg, stored[:1]), {"dims": (2, 3), "lr": 0.1})
+
+
 class SeenTest(unittest.TestCase):
     def setUp(self):
         self.cfg = grid({"a": {"values": [1, 2, 3]}})
