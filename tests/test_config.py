@@ -71,7 +71,6 @@ class InferenceTest(unittest.TestCase):
             ({"min": 100, "max": 1000}, "int_uniform", (100, 1000)),
             ({"min": " 2 ", "max": " 1_000 "}, "int_uniform", (2, 1000)),
             ({"min": 1, "max": "6.0"}, "uniform", (1, 6.0)),
-            ({"distribution": "int_uniform", "min": "1e1", "max": 20}, "int_uniform", (10, 20)),
         ]
         for spec, expected, bounds in table:
             with self.subTest(spec=spec):
@@ -80,6 +79,10 @@ class InferenceTest(unittest.TestCase):
                 self.assertEqual([type(b) for b in (p.min, p.max)], [type(b) for b in bounds])
         c = parse_quiet(cfg({"x": {"value": "1e-4"}, "y": {"values": ["1e-4"]}}, run_cap="10"))
         self.assertEqual((c.params[0].value, c.params[1].values, c.run_cap), ("1e-4", ["1e-4"], 10))
+        self.assertEqual(parse_quiet(cfg({"x": {"value": 1}}, run_cap="1e1")).run_cap, 10)
+        # int_uniform's bounds are the exception: a float spelling is refused, as W&B's schema refuses 10.0
+        self.assertEqual(problems(cfg({"x": {"distribution": "int_uniform", "min": "1e1", "max": 20}})),
+                         ["parameters.x.min: int_uniform needs integer bounds, got 10.0 (write 10, or use uniform)"])
         for text in ("inf", "nan", "0x10", "1,5"):
             with self.subTest(text=text):
                 self.assertEqual(problems(cfg({"x": {"min": text, "max": 2}})),
