@@ -227,6 +227,22 @@ def _is_project(name: str) -> bool:
     return True
 
 
+def _project_names(root: str, project: Optional[str]) -> List[str]:
+    """The project folders under ``root`` to look in (sorted): ``project`` alone, or every valid one.
+
+    Raises:
+        InvalidIdError: a bad ``project``.
+    """
+    if project is not None:
+        names = [check_project(project)]
+    else:
+        try:
+            names = sorted(os.listdir(root))
+        except OSError:
+            return []
+    return [name for name in names if _is_project(name)]
+
+
 def new_id(length: int = 8) -> str:
     """A random id of ``length`` characters from ``[0-9a-z]``, from ``os.urandom``."""
     n = int.from_bytes(os.urandom(16), "big")
@@ -733,17 +749,8 @@ class SweepStore:
         """
         check_id("sweep id", sweep_id)
         root = os.fspath(root)
-        if project is not None:
-            projects = [check_project(project)]
-        else:
-            try:
-                projects = sorted(os.listdir(root))
-            except OSError:
-                return []
         found = []
-        for name in projects:
-            if not _is_project(name):
-                continue
+        for name in _project_names(root, project):
             if os.path.isfile(os.path.join(root, name, sweep_id, "sweep.json")):
                 found.append((name, sweep_id))
         return found
@@ -763,17 +770,8 @@ class SweepStore:
             InvalidIdError: a bad ``project``.
         """
         root = os.fspath(root)
-        if project is not None:
-            projects = [check_project(project)]
-        else:
-            try:
-                projects = sorted(os.listdir(root))
-            except OSError:
-                return []
         found = []
-        for name in projects:
-            if not _is_project(name):
-                continue
+        for name in _project_names(root, project):
             try:
                 ids = sorted(os.listdir(os.path.join(root, name)))
             except OSError:  # not a folder, or removed meanwhile
