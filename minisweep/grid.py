@@ -41,11 +41,9 @@ import math
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .distributions import grid_values
+from .runs import FAILED_STATES
 
 __all__ = ["value_key", "grid_key", "points", "size", "next_point", "FAILED_STATES"]
-
-#: States that ``retry_failed`` treats as "did not really run".
-FAILED_STATES = ("failed", "crashed")
 
 _MISSING = object()
 

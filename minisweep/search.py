@@ -29,14 +29,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from . import distributions
 from .sweepconfig import parse_config
 from .hyperband import runs_to_stop
-from .runs import Run, copy_config, is_number
+from .runs import BROKEN_STATES, DONE_STATES, TERMINAL_STATES, Run, copy_config, is_number
 
 __all__ = ["next_config", "recheck", "runs_to_stop", "rng_for", "sweep_done", "Run"]
 
-#: States W&B counts as over (for the "worst" imputation); minisweep's stopped is W&B's finished.
-_OVER = ("finished", "stopped", "failed", "crashed", "killed")
-_FINISHED = ("finished", "stopped")
-_BROKEN = ("failed", "crashed", "killed")
 
 
 def rng_for(seed: Any, index: int) -> random.Random:
@@ -58,7 +54,7 @@ def sweep_done(sweep: Any, runs: Sequence[Run]) -> Optional[str]:
     metric = sweep.metric
     if metric is not None and metric.target is not None:
         for run in runs:
-            if run.state in _FINISHED:
+            if run.state in DONE_STATES:
                 best = run.best(metric.name, metric.maximize)
                 if best is not None and (best >= metric.target if metric.maximize else best <= metric.target):
                     return "run %s reached the target %s = %g" % (run.id, metric.name, metric.target)
@@ -291,7 +287,7 @@ def observations(sweep: Any, runs: Sequence[Run]) -> Tuple[List[Run], List[float
     name, maximize = metric.name, metric.maximize
     worst = None
     for run in runs:
-        if run.state in _OVER:
+        if run.state in TERMINAL_STATES:  # over, for W&B too (its finished is our stopped as well)
             w = run.best(name, not maximize)  # the run's worst value
             if w is not None:
                 worst = w if worst is None else (min(worst, w) if maximize else max(worst, w))
@@ -315,9 +311,9 @@ def observations(sweep: Any, runs: Sequence[Run]) -> Tuple[List[Run], List[float
     ys: List[float] = []
     flying: List[Run] = []
     for run in runs:
-        if run.state in _FINISHED:
+        if run.state in DONE_STATES:
             y = best_or(run, metric.impute)
-        elif run.state in _BROKEN:
+        elif run.state in BROKEN_STATES:
             y = imputed(run, metric.impute)
         elif run.state == "running" and metric.impute_while_running != "false":
             y = best_or(run, metric.impute_while_running)
