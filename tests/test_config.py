@@ -10,7 +10,8 @@ from pathlib import Path
 
 import minisweep
 from minisweep import ConfigError, MinisweepWarning, parse_config, read_config
-from minisweep.sweepconfig import DISTRIBUTIONS, near_miss
+from minisweep.distributions import DISTRIBUTIONS
+from minisweep.sweepconfig import near_miss
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sweep-configs"
 
