@@ -15,7 +15,7 @@ source files.
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
-from .runs import Run
+from .runs import Run, best_run
 
 __all__ = ["sweep", "load", "SweepResult", "store_root", "DEFAULT_PROJECT"]
 
@@ -165,16 +165,7 @@ class SweepResult:
         metric = self.config.metric
         if metric is None:
             return None
-        best, best_value = None, None
-        for run in self.runs:
-            if run.state not in ("finished", "stopped"):
-                continue
-            value = run.best(metric.name, metric.maximize)
-            if value is None:
-                continue
-            if best_value is None or (value > best_value if metric.maximize else value < best_value):
-                best, best_value = run, value
-        return best
+        return best_run(self.runs, metric.name, metric.maximize)
 
     def counts(self) -> Dict[str, int]:
         """How many runs are in each state."""

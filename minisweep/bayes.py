@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 from . import distributions
 from .errors import MinisweepWarning
 from .gp import GaussianProcess, Hyper, dlog_h, fit_hyperparameters, log_expected_improvement, log_h, minimize
-from .runs import Run, is_number
+from .runs import BROKEN_STATES, DONE_STATES, TERMINAL_STATES, Run, is_number
 from .values import MISSING, lookup, value_key
 
 if TYPE_CHECKING:
@@ -645,12 +645,6 @@ def _make_gp(X: List[Point], y: List[float], hyper: Hyper, categorical: List[boo
 # become Dims (:class:`Axis`), its runs become observations (W&B's rules for
 # failed and running runs), and :func:`propose` is Bayesian search as the
 # search layer calls it.
-
-#: States W&B counts as over (for the "worst" imputation); minisweep's stopped is W&B's finished.
-_OVER = ("finished", "stopped", "failed", "crashed", "killed")
-_FINISHED = ("finished", "stopped")
-_BROKEN = ("failed", "crashed", "killed")
-
 #: A quantised (``q_*``) parameter with at most this many distinct values is searched as ordered levels.
 _MAX_Q_LEVELS = 1000
 #: Observations that condition the GP in one suggestion (the best half and an even spread of the
@@ -786,7 +780,7 @@ def observations(sweep: "SweepConfig", runs: Sequence[Run]) -> Tuple[List[Run], 
     name, maximize = metric.name, metric.maximize
     worst = None
     for run in runs:
-        if run.state in _OVER:
+        if run.state in TERMINAL_STATES:  # over, for W&B too (its finished is our stopped as well)
             w = run.best(name, not maximize)  # the run's worst value
             if w is not None:
                 worst = w if worst is None else (min(worst, w) if maximize else max(worst, w))
@@ -810,9 +804,9 @@ def observations(sweep: "SweepConfig", runs: Sequence[Run]) -> Tuple[List[Run], 
     ys: List[float] = []
     flying: List[Run] = []
     for run in runs:
-        if run.state in _FINISHED:
+        if run.state in DONE_STATES:
             y = best_or(run, metric.impute)
-        elif run.state in _BROKEN:
+        elif run.state in BROKEN_STATES:
             y = imputed(run, metric.impute)
         elif run.state == "running" and metric.impute_while_running != "false":
             y = best_or(run, metric.impute_while_running)

@@ -40,18 +40,15 @@ import itertools
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .distributions import grid_values
+from .runs import FAILED_STATES, Run
 from .values import MISSING, grid_key, lookup, value_key
 
 if TYPE_CHECKING:
     import random
 
-    from .runs import Run
     from .sweepconfig import SweepConfig
 
 __all__ = ["propose", "points", "size", "next_point", "FAILED_STATES"]
-
-#: States that ``retry_failed`` treats as "did not really run".
-FAILED_STATES = ("failed", "crashed")
 
 
 def _axes(sweep: "SweepConfig") -> Tuple[List[Tuple[str, ...]], List[List[Any]], Dict[Tuple[str, ...], Any]]:

@@ -85,12 +85,10 @@ import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .distributions import is_log_scale
-from .runs import is_number
+from .runs import DONE_STATES, is_better, is_number
 
 __all__ = ["render_report", "importance", "curve", "downsample"]
 
-#: States whose runs count as done with a usable metric (as :meth:`SweepResult.best_run` counts them).
-_DONE = ("finished", "stopped")
 _MISSING = object()
 
 # Plasma (matplotlib's perceptually uniform map) from 0.0 to 0.9, without its
@@ -244,7 +242,7 @@ class _Row:
 
     @property
     def done(self) -> bool:
-        return self.run.state in _DONE and self.metric is not None
+        return self.run.state in DONE_STATES and self.metric is not None
 
 
 def _metric_of(run: Any, metric: Any) -> Tuple[Optional[float], str]:
@@ -1342,7 +1340,7 @@ def render_report(result: Any, *, refresh: Optional[float] = None, learning_curv
         if done:  # the first of the best, as SweepResult.best_run picks it
             best = done[0]
             for r in done[1:]:
-                if (r.metric > best.metric) if metric.maximize else (r.metric < best.metric):
+                if is_better(r.metric, best.metric, metric.maximize):
                     best = r
     body = [_header(result, rows, best)]
     if metric is not None:

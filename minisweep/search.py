@@ -40,15 +40,11 @@ import random
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from . import bayes, distributions, grid, hyperband
-from .runs import Run, copy_config
+from .runs import DONE_STATES, Run, copy_config
 from .sweepconfig import SweepConfig, parse_config
 from .values import value_key
 
 __all__ = ["next_config", "recheck", "runs_to_stop", "rng_for", "sweep_done", "random_config", "SAMPLERS", "Run"]
-
-#: Runs that count for ``metric.target``: minisweep's stopped is W&B's finished.
-_FINISHED = ("finished", "stopped")
-
 
 def random_config(sweep: SweepConfig, runs: Sequence[Run], rng: random.Random, *,
                   retry_failed: int = 0) -> Dict[str, Any]:
@@ -65,6 +61,7 @@ SAMPLERS: Dict[str, Callable[..., Optional[Dict[str, Any]]]] = {
     "random": random_config,
     "bayes": bayes.propose,
 }
+
 
 
 def rng_for(seed: Any, index: int) -> random.Random:
@@ -95,7 +92,7 @@ def sweep_done(sweep: Any, runs: Sequence[Run]) -> Optional[str]:
     metric = sweep.metric
     if metric is not None and metric.target is not None:
         for run in runs:
-            if run.state in _FINISHED:
+            if run.state in DONE_STATES:
                 best = run.best(metric.name, metric.maximize)
                 if best is not None and (best >= metric.target if metric.maximize else best <= metric.target):
                     return "run %s reached the target %s = %g" % (run.id, metric.name, metric.target)

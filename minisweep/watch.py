@@ -58,7 +58,7 @@ import sys
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
-from .runs import ACTIVE_STATES, is_number
+from .runs import ACTIVE_STATES, DONE_STATES, is_better, is_number
 
 __all__ = ["SweepWatch", "RunFacts", "Event", "sparkline", "watch"]
 
@@ -67,7 +67,6 @@ OVER_STATES = ("finished", "stopped", "cancelled")
 #: Eight levels, low to high, for terminals that can show them (UTF-8), and their ASCII stand-ins.
 SPARK_UNICODE = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
 SPARK_ASCII = "_.-:=+*#"
-_DONE = ("finished", "stopped")
 
 
 def sparkline(values: List[float], chars: str = SPARK_UNICODE, log: bool = False) -> str:
@@ -217,7 +216,7 @@ class SweepWatch:
             if old is None or old.state in ACTIVE_STATES:
                 self._ended(facts)
         number = run.index if isinstance(run.index, int) else len(self._facts)
-        value = facts.best if facts.state in _DONE else None
+        value = facts.best if facts.state in DONE_STATES else None
         if value is not None:
             if number not in self._series:
                 bisect.insort(self._series_keys, number)
@@ -236,15 +235,13 @@ class SweepWatch:
                 self._best_dirty = True
 
     def _better(self, a: float, b: Optional[float]) -> bool:
-        if b is None:
-            return True
-        return a > b if self.metric is not None and self.metric.maximize else a < b
+        return is_better(a, b, self.metric is not None and self.metric.maximize)
 
     def _recompute_best(self) -> None:
         self._best_dirty = False
         self.best = None
         for facts in self._facts.values():
-            if facts.state in _DONE and facts.best is not None and (
+            if facts.state in DONE_STATES and facts.best is not None and (
                     self.best is None or self._better(facts.best, self.best.best)):
                 self.best = facts
 
