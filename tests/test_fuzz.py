@@ -45,9 +45,9 @@ from pathlib import Path
 from minisweep import ConfigError, MinisweepWarning, next_config, parse_config, read_config
 from minisweep.sweepconfig import SweepConfig
 from minisweep.yamlreader import load
+from tests.support import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sweep-configs"
 
 BUDGET = 10.0  # seconds any single call may take: a hang detector (slow cases take ~0.3 s), not a speed test
 
