@@ -9,7 +9,8 @@ from pathlib import Path
 
 import minisweep
 from minisweep import ConfigError, MinisweepWarning, parse_config, read_config
-from minisweep.sweepconfig import DISTRIBUTIONS, near_miss
+from minisweep.distributions import DISTRIBUTIONS
+from minisweep.sweepconfig import near_miss
 from tests.support import CORPUS, needs_corpus, temp_dir
 
 

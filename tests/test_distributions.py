@@ -1,8 +1,8 @@
 """Statistical tests of the 18 distributions, each against its own definition.
 
 Continuous distributions are checked with a one-sample Kolmogorov-Smirnov test
-against a CDF written here from the definition in ``WANDB_SWEEPS.md`` (never
-the module's own ``cdf``); discrete and quantised ones with a chi-square
+against a CDF written here from the distribution's definition in W&B's sweep
+configuration reference (never the module's own ``cdf``); discrete and quantised ones with a chi-square
 goodness-of-fit test whose cell probabilities come from the underlying
 continuous CDF over the rounding intervals ``[(k - 1/2) q, (k + 1/2) q)``.
 

@@ -379,7 +379,7 @@ def random_value(rng, depth=0):
 
 def random_distribution(rng):
     """A parameter spec of a random distribution with random (mostly sensible) keys."""
-    from minisweep.sweepconfig import DISTRIBUTIONS
+    from minisweep.distributions import DISTRIBUTIONS
 
     dist = rng.choice(sorted(DISTRIBUTIONS))
     spec = {"distribution": dist}
