@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -19,24 +18,7 @@ import minisweep
 from minisweep.errors import InvalidIdError, SweepNotFound
 from minisweep.runner import AgentError
 from minisweep.store import DEFAULT_CLOCK_SKEW
-
-ROOT = Path(__file__).resolve().parents[1]
-STRESS = os.environ.get("MINISWEEP_STRESS") == "1"
-
-
-def env_with(**extra):
-    """The environment for a child process that imports this checkout's minisweep (test_cli uses it too)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-class TempDirTest(unittest.TestCase):
-    def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
+from tests.support import ROOT, STRESS, TempDirTest, env_with
 
 
 class QuickstartTest(TempDirTest):
@@ -76,13 +58,6 @@ class QuickstartTest(TempDirTest):
 
 
 class AgentInProcessTest(TempDirTest):
-    def sweep(self, config, **kw):
-        return minisweep.sweep(config, project="p", dir=self.dir, seed=kw.pop("seed", 1), **kw)
-
-    def agent(self, sweep_id, function, **kw):
-        kw.setdefault("quiet", True)
-        return minisweep.agent(sweep_id, function=function, dir=self.dir, **kw)
-
     def test_simple_form_receives_config_and_returns_the_metric(self):
         sid = self.sweep({"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"values": [3, 1, 2]}}})
         self.assertEqual(self.agent(sid, lambda config: config.x * 10), 3)

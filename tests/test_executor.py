@@ -2,11 +2,11 @@
 
 import concurrent.futures
 import os
-import tempfile
 import unittest
 
 import minisweep
 from minisweep.runner import AgentError
+from tests.support import temp_dir
 
 
 def train(config):
@@ -39,9 +39,7 @@ class PureExecutor(concurrent.futures.ThreadPoolExecutor):
 
 class ExecutorTest(unittest.TestCase):
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
+        self.dir = temp_dir(self)
 
     def grid(self, n):
         return minisweep.sweep({"method": "grid", "metric": {"name": "loss"},

@@ -15,11 +15,9 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
-import warnings
 from unittest import mock
 
 import minisweep.sharedfs as sharedfs
@@ -30,25 +28,9 @@ from minisweep.journal import JournalReader
 from minisweep.lock import LOCK_FORMAT, LeaseLock
 from minisweep.search import next_config
 from minisweep.store import FORMAT, SweepStore, decode_value, encode_value
+from tests.support import ROOT, STRESS, FakeClock, TempStoreTest, env_with
 
-STRESS = os.environ.get("MINISWEEP_STRESS") == "1"
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAN_KILL = hasattr(signal, "SIGKILL")
-
-
-class FakeClock:
-    """A wall clock and a monotonic clock in one; ``sleep`` advances it."""
-
-    def __init__(self, t: float = 1000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-    sleep = advance
 
 
 def grid(n: int) -> dict:
@@ -122,10 +104,9 @@ elif mode == "hang":
 
 
 def spawn(mode: str, store: SweepStore, lease: float) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen([sys.executable, "-c", WORKER, mode, os.path.dirname(os.path.dirname(store.path)),
                              store.project, store.id, str(lease)],
-                            stdout=subprocess.PIPE, universal_newlines=True, env=env, cwd=REPO)
+                            stdout=subprocess.PIPE, universal_newlines=True, env=env_with(), cwd=str(ROOT))
 
 
 def expect_line(child: subprocess.Popen, word: str) -> list:
@@ -136,23 +117,9 @@ def expect_line(child: subprocess.Popen, word: str) -> list:
     return line
 
 
-class StoreTestCase(unittest.TestCase):
-    def setUp(self) -> None:
-        warnings.simplefilter("error")
-        self.addCleanup(warnings.resetwarnings)
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.root = os.path.join(tmp.name, "root")
-
+class StoreTestCase(TempStoreTest):
     def create(self, config=None, **kw) -> SweepStore:
-        store = SweepStore.create(self.root, "proj", config if config is not None else grid(5), **kw)
-        self.addCleanup(store.close)
-        return store
-
-    def reopen(self, store: SweepStore, **kw) -> SweepStore:
-        other = SweepStore.open(self.root, store.project, store.id, **kw)
-        self.addCleanup(other.close)
-        return other
+        return super().create(config if config is not None else grid(5), **kw)
 
     def spawn(self, mode: str, store: SweepStore, lease: float) -> subprocess.Popen:
         child = spawn(mode, store, lease)
