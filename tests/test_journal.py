@@ -6,20 +6,18 @@ number) is tested through the store in test_store.
 
 import json
 import os
-import shutil
-import tempfile
 import threading
 import unittest
 
 from minisweep.errors import StoreError
 from minisweep.journal import FORMAT, JournalReader, JournalWriter
 from minisweep.replay import Replay
+from tests.support import temp_dir
 
 
 class JournalTest(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="minisweep-journal-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.dir = temp_dir(self)
         self.claims = os.path.join(self.dir, "claims")
         self.journals = os.path.join(self.dir, "journal")
         os.mkdir(self.claims)

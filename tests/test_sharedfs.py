@@ -6,20 +6,18 @@ tested through the store in test_store_hardening.)
 
 import errno
 import os
-import shutil
-import tempfile
 import unittest
 from unittest import mock
 
 from minisweep import sharedfs
 from minisweep.errors import StoreError
 from minisweep.lock import LeaseLock
+from tests.support import temp_dir
 
 
 class TempDirTest(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="minisweep-sharedfs-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.dir = temp_dir(self)
 
 
 class TestWriteAll(TempDirTest):
