@@ -21,8 +21,10 @@ One suggestion is:
    flattening the region near the best -- and standardise it (lower is
    better).  Fit the GP's length scales -- one per
    parameter (ARD), so an irrelevant parameter stops mattering -- plus
-   signal and noise variance, on at most a few dozen observations (the best
-   ones and an even spread of the rest).
+   signal and noise variance, on at most 20 observations (the best ones and
+   an even spread of the rest), then refine that fit, warm-started, on up to
+   40 in a few iterations: a cheap start, and length scales that the
+   conditioning runs agree with.
 3. Condition the GP on up to ``max_observations`` observations, plus the
    *pending* points at the GP's own mean ("kriging believer"): the model then
    believes it already knows those points, so parallel agents spread out.
@@ -76,7 +78,8 @@ Point = List[float]
 # suggestion with 100 observations and 5 parameters at a few hundredths of
 # a second in pure Python (benchmarks/bayes_cost.py).
 _FIT_OBSERVATIONS = 20      # hyper-parameters are fitted on at most this many points
-_REFIT_OBSERVATIONS = 0     # ... then refined, warm-started, on at most this many (0: not refined)
+_REFIT_OBSERVATIONS = 40    # ... then refined, warm-started, on at most this many (0: not refined): 64 was
+                            # better still on Hartmann-6 but cost twice a W&B suggestion (issue 16)
 _REFIT_ITER = 8             # BFGS iterations of that refinement
 _N_GLOBAL = 96              # quasi-random candidates
 _N_LOCAL = 48               # perturbations of the best observations
@@ -87,8 +90,8 @@ _N_INITIAL_SPREAD = 32      # random points compared when choosing a space-filli
 _N_INIT = 2                 # space-filling points before the GP takes over
 _N_SWAP = 3                 # best points whose categories are all swapped in as candidates
 _MENU = 24                  # at most this many tried categories per categorical are scored (the best runs')
-_LENGTH = 0.5               # median of the length-scale prior of a real or int parameter
-_CAT_LENGTH = 1.5           # ... of a categorical one (two categories are at distance 1)
+_LENGTH = 1.0               # the length scale the prior favours for a real or int parameter
+_CAT_LENGTH = 3.0           # ... for a categorical one (two categories are at distance 1)
 _WARP = 1.0                 # log-warp offset, as a multiple of the median gap to the best
 
 
@@ -524,8 +527,9 @@ def suggest(
                 raise ValueError(f"suggest: {name}[{i}] has {len(p)} coordinates, expected {d}")
     if max_observations < 2:
         raise ValueError(f"suggest: max_observations must be at least 2, got {max_observations}")
-    taken = [_snap(dims, p) for p in X] + [_snap(dims, p) for p in pending]
-    obs = [(_snap(dims, p), float(v)) for p, v in zip(X, y) if math.isfinite(v)]
+    snapped = [_snap(dims, p) for p in X]
+    taken = snapped + [_snap(dims, p) for p in pending]
+    obs = [(p, float(v)) for p, v in zip(snapped, y) if math.isfinite(v)]
     if d == 0:
         return []
     if len(obs) < max(2, _N_INIT):

@@ -405,12 +405,17 @@ class GaussianProcess:
 # ---------------------------------------------------------------------------
 # Hyper-parameter fitting: maximise log marginal likelihood + log prior
 
-# Weak priors, in the unit cube: log l ~ N(log 0.5, 1.2^2) keeps length
-# scales between roughly 0.05 and 5 unless the data insist; the signal
-# variance of standardised targets is near 1; the noise is small.
-_LOG_L_MEAN = math.log(0.5)
-_LOG_L_SD = 1.2
-_W_RATE = 0.0
+# Weak priors, in the unit cube.  A length scale ``l`` (``w = 1 / l^2``) costs
+# ``_W_RATE (w / w0 + w0 / w)`` nats where the prior favours ``l0`` (``w0 = 1 / l0^2``):
+# symmetric in ``log(l / l0)``, nearly flat within a factor of 2, 3 nats at a tenth or ten times
+# ``l0`` -- the shape of Optuna's GP prior on inverse squared length scales, a third as strong.
+# The log-normal prior it replaces (``log l ~ N(log 0.5, 1.2^2)``) let a fit explain noise and
+# ripples by short length scales (on ten points of pure noise the shortest came out near 0.1) and
+# the GP then saw too little of the trend: Levy-10 @100 on tuning seeds, median regret 7.0 before,
+# 1.35 with Optuna's strength (0.1), which however made Branin's first 30 trials and the hpo
+# space worse; 0.03 keeps those (benchmarks/bayes_quality.py, issue 16).
+# The signal variance of standardised targets is near 1; the noise is small.
+_W_RATE = 0.03
 _LOG_S2_SD = 1.0
 _NOISE_RATE = 30.0
 _NOISE_FLOOR = 1e-6
@@ -430,11 +435,10 @@ class _Objective:
     """
 
     def __init__(self, X: Sequence[Sequence[float]], y: Sequence[float], categorical: Sequence[bool],
-                 noise_floor: float, log_l_means: Sequence[float]) -> None:
+                 noise_floor: float, prior_lengths: Sequence[float]) -> None:
         n = len(X)
         G = len(categorical)
-        self.log_l_means = list(log_l_means)
-        self.w_scale = [_exp(-2.0 * m) / 4.0 for m in self.log_l_means]  # 1 for a prior length of 0.5
+        self.w0 = [1.0 / (l * l) for l in prior_lengths]  # the w each prior favours
         self.n = n
         self.y = list(y)
         self.G = G
@@ -483,22 +487,24 @@ class _Objective:
             return math.inf, [0.0] * (G + 2)
         alpha = cho_solve(L, y)
         nll = 0.5 * _dot(y, alpha) + sum(_log(Li[-1]) for Li in L) + 0.5 * n * _LOG_2PI
-        # Columns of L^-1 (c_j holds rows j..n-1), then K^-1_ij = c_i . c_j.
+        # Columns of L^-1, each stored bottom-up (c_j holds rows n-1 down to j), so that
+        # K^-1_ij = sum_k>=max(i,j) L^-1_ki L^-1_kj is a plain dot product of c_i and c_j, which
+        # stops at the shorter one: no slicing in the O(n^2) loops.
         cols: List[Vector] = []
         for j in range(n):
             x = [1.0 / L[j][j]]
             for k in range(j + 1, n):
                 Lk = L[k]
-                x.append(-_dot(islice(Lk, j, k), x) / Lk[k])
+                x.append(-sum(map(_mul, islice(Lk, j, k), x)) / Lk[k])
+            x.reverse()
             cols.append(x)
         Wp: Vector = []  # alpha alpha^T - K^-1 on pairs i < j
         trW = 0.0
         for i in range(n):
             ci = cols[i]
             ai = alpha[i]
-            trW += ai * ai - _dot(ci, ci)
-            for j in range(i + 1, n):
-                Wp.append(ai * alpha[j] - _dot(islice(ci, j - i, None), cols[j]))
+            trW += ai * ai - sum(map(_mul, ci, ci))
+            Wp.extend([ai * aj - sum(map(_mul, ci, cj)) for aj, cj in zip(alpha[i + 1:], cols[i + 1:])])
         # d lml / d log s^2 and d lml / d log w_g.
         g_s2 = s2 * (_dot(Wp, m) + 0.5 * trW)
         P = [wp * (-5.0 / 6.0) * s2 * (1.0 + t) * et for wp, t, et in zip(Wp, a, e)]
@@ -507,16 +513,9 @@ class _Objective:
         grad.append(-(0.5 * excess * trW))
         # Priors.
         for g in range(G):
-            if _W_RATE:
-                # w ~ exp(-rate (1/w + w) * scale...): short length scales cost linearly in w
-                r = _W_RATE / self.w_scale[g]
-                nll += r * w[g] + _W_RATE * self.w_scale[g] / w[g]
-                grad[g] += r * w[g] - _W_RATE * self.w_scale[g] / w[g]
-                continue
-            # log w = -2 log l; log l ~ N(mu, sd^2)
-            z = (-0.5 * theta[g] - self.log_l_means[g]) / _LOG_L_SD
-            nll += 0.5 * z * z
-            grad[g] += z / _LOG_L_SD * (-0.5)
+            u = w[g] / self.w0[g]  # d/dlog w of rate (u + 1/u) is rate (u - 1/u)
+            nll += _W_RATE * (u + 1.0 / u)
+            grad[g] += _W_RATE * (u - 1.0 / u)
         z = theta[G] / _LOG_S2_SD
         nll += 0.5 * z * z
         grad[G] += z / _LOG_S2_SD
@@ -620,8 +619,9 @@ def fit_hyperparameters(
 ) -> Hyper:
     """Fit ARD length scales, signal and noise variance by maximum a posteriori.
 
-    Deterministic: the search starts from the prior's centre (and any extra
-    ``starts``, given as length scales per coordinate) and keeps the best.
+    Deterministic: the search starts at half the length scales the prior
+    favours (and from any extra ``starts``, given as length scales per
+    coordinate) and keeps the best.
 
     Args:
         X: inputs in (roughly) the unit cube; category labels along
@@ -631,9 +631,10 @@ def fit_hyperparameters(
         noise_floor: the smallest noise variance allowed.
         max_iter: BFGS iterations per start.
         starts: extra starting length scales.
-        prior_lengths: the median of each coordinate's length-scale prior
-            (default 0.5 for every one: a function that varies over
-            half the unit interval).
+        prior_lengths: the length scale each coordinate's prior favours
+            (default 1 for every one: a function that varies over the
+            whole unit interval); shorter or longer ones cost
+            ``_W_RATE (l0^2 / l^2 + l^2 / l0^2)`` nats.
         warm: start from these hyper-parameters instead (a fit on fewer
             points, say), and from nowhere else: a few iterations then
             refine it.
@@ -653,13 +654,13 @@ def fit_hyperparameters(
     if len(categorical) != G:
         raise ValueError(f"fit_hyperparameters: {len(categorical)} categorical flags for {G} coordinates")
     if prior_lengths is None:
-        prior_lengths = [math.exp(_LOG_L_MEAN)] * G
+        prior_lengths = [1.0] * G
     if len(prior_lengths) != G:
         raise ValueError(f"fit_hyperparameters: {len(prior_lengths)} prior lengths for {G} coordinates")
-    obj = _Objective(X, y, categorical, noise_floor, [_log(l) for l in prior_lengths])
+    obj = _Objective(X, y, categorical, noise_floor, prior_lengths)
     bounds = _bounds(G)
     best: Optional[Tuple[Vector, float]] = None
-    init_lengths = [list(prior_lengths)] + [list(s) for s in starts]
+    init_lengths = [[0.5 * l for l in prior_lengths]] + [list(s) for s in starts]
     thetas = [[-2.0 * _log(l) for l in lengths] + [0.0, _log(1e-3)] for lengths in init_lengths]
     if warm is not None:
         thetas = [[_log(w) for w in warm.inv_sq_lengths] + [_log(warm.signal), _log(max(warm.noise - noise_floor, 1e-12))]]
