@@ -61,7 +61,7 @@ _LAZY = {
     "load": "api",
     "SweepResult": "api",
     "agent": "runner",
-    "AgentError": "runner",
+    "AgentError": "errors",
     "init": "session",
     "config": "session",
     "log": "session",

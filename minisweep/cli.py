@@ -624,7 +624,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt as exc:
         if args.debug:
             raise
-        signum = getattr(exc, "signum", None)  # runner.Terminated: SIGTERM or SIGHUP
+        signum = getattr(exc, "signum", None)  # agentloop.Terminated: SIGTERM or SIGHUP
         try:
             print("minisweep: %s" % (exc if signum else "interrupted"), file=sys.stderr)
         except OSError:  # a closed terminal (SIGHUP)
