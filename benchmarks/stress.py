@@ -55,15 +55,15 @@ from tests.support import alive as _alive  # noqa: E402
 WORKER = """\
 import os, sys, time
 sys.path.insert(0, %(root)r)
-import minisweep, minisweep.store as store
+import minisweep, minisweep.sharedfs as sharedfs
 
 delay = float(os.environ.get("STRESS_FSYNC_DELAY", "0"))
 if delay:
-    real = store._fsync
+    real = sharedfs.fsync
     def slow(fd):
         time.sleep(delay)
         real(fd)
-    store._fsync = slow
+    sharedfs.fsync = slow
 
 skew = float(os.environ.get("STRESS_SKEW", "0"))
 fail_dir = os.environ.get("STRESS_FAIL_DIR")

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 from . import __version__, grid, hyperband
 from .bundle import DEFAULT_PYTHON, package_entry, write_zipapp
 from .errors import MinisweepError, StoreError, SweepNotFound
+from .jsonvalues import encode_value
 from .macros import macro_values
 from .runs import Run
 from .sweepconfig import Param, SweepConfig, parse_config
@@ -309,8 +310,6 @@ def _quote(arg: str) -> str:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .store import encode_value  # lazy: CLI start-up (a subcommand loads what it runs)
-
     result = _load(args)
     out = io.StringIO()
     metric = result.config.metric

@@ -39,11 +39,11 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from .bundle import child_pythonpath
 from .errors import ConfigError
+from .jsonvalues import decode_value
 from .macros import DEFAULT_COMMAND, expand_command, wandb_param_yaml
 from .outputmetrics import MetricReader, check_pattern
 from .session import EVENTS, ActiveRun, RunStopped, apply_event, current_run
 from .sharedfs import make_dirs
-from .store import decode_value
 from .tensorboard import Watcher
 
 __all__ = ["CommandFunction", "ChildFailed", "parse_metric_line", "METRIC_PATTERN", "ENV_RUN", "ENV_CONFIG",

@@ -133,6 +133,15 @@ def is_number(value: Any) -> bool:
         return False
 
 
+def number_or(value: Any, default: float = 0.0) -> float:
+    """``value`` as a float if it is a usable number (:func:`is_number`), else ``default``.
+
+    >>> number_or(3), number_or("3"), number_or(float("nan"), -1.0)
+    (3.0, 0.0, -1.0)
+    """
+    return float(value) if is_number(value) else default
+
+
 class Run:
     """One run of a sweep.
 

@@ -991,7 +991,7 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
         lock = threading.Lock()
 
         def write(item: Any, _path: str = path) -> None:
-            from .store import encode_value
+            from .jsonvalues import encode_value
 
             line = json.dumps(encode_value(item), allow_nan=False) + "\n"
             with lock:
