@@ -47,13 +47,18 @@ runs on its own.
 >>> finish()
 """
 
+import atexit
 import copy
+import json
 import os
 import sys
 import threading
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from .errors import MinisweepError
+from .jsonvalues import encode_value
+from .runs import copy_config
 
 __all__ = ["init", "log", "finish", "login", "config", "Config", "Summary", "ActiveRun", "RunStopped",
            "ConfigValueError", "Metric", "current_run", "define_metric", "save"]
@@ -165,8 +170,6 @@ class Config:
 
     def __init__(self, values: Optional[Dict[str, Any]] = None, *, locked: Any = (),
                  on_change: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
-        from .runs import copy_config
-
         # a copy all the way down: the run may mutate nested values without touching the agent's record
         object.__setattr__(self, "_values", copy_config(dict(values or {})))
         object.__setattr__(self, "_locked", set(locked))
@@ -257,8 +260,6 @@ class Config:
 
     def setdefaults(self, values: Any) -> None:
         """Set the keys that are not set yet (how sweep values override ``init(config=...)``)."""
-        from .runs import copy_config
-
         changed: Dict[str, Any] = {}
         with self._lock:
             for key, value in _as_dict(values, "config.setdefaults()").items():
@@ -583,7 +584,7 @@ class ActiveRun:
     def dir(self) -> str:
         """The run's own folder (created on first use): ``<sweep>/files/<run id>`` under an agent."""
         if self._dir is None:
-            import tempfile
+            import tempfile  # lazy: only a run that saves files or asks for its folder needs it
 
             if self._dir_parent:
                 os.makedirs(self._dir_parent, exist_ok=True)
@@ -753,8 +754,8 @@ class ActiveRun:
     # -- files ------------------------------------------------------------------------------
     def save(self, glob_str: Optional[str] = None, base_path: Optional[str] = None, policy: str = "live") -> List[str]:
         """Copy the files matching ``glob_str`` into :attr:`dir` (keeping paths below ``base_path``)."""
-        import glob
-        import shutil
+        import glob  # lazy: only a run that saves files or asks for its folder needs it
+        import shutil  # lazy: only a run that saves files or asks for its folder needs it
 
         if glob_str is None:
             return []
@@ -855,8 +856,6 @@ class ActiveRun:
 
     @property
     def settings(self) -> Any:
-        from types import SimpleNamespace
-
         return SimpleNamespace(mode="offline", run_id=self.id, project=self.project, entity=self.entity,
                                sweep_id=self.sweep_id, files_dir=self._dir, _offline=True, _noop=False)
 
@@ -979,8 +978,6 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
     run_id = os.environ.get("MINISWEEP_RUN_ID")
     if not run_id:
         return None
-    import json
-
     try:
         values = json.loads(os.environ.get("MINISWEEP_RUN_CONFIG", "{}"))
     except ValueError:
@@ -991,8 +988,6 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
         lock = threading.Lock()
 
         def write(item: Any, _path: str = path) -> None:
-            from .jsonvalues import encode_value
-
             line = json.dumps(encode_value(item), allow_nan=False) + "\n"
             with lock:
                 with open(_path, "a", encoding="utf-8") as fh:  # one complete line per write
@@ -1005,8 +1000,6 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
                     dir=os.environ.get("MINISWEEP_RUN_DIR") or None,
                     on_log=(lambda row: write(row)) if write else None,
                     on_event=(lambda kind, data: write([kind, data])) if write else None)
-    import atexit
-
     atexit.register(_finish_at_exit, run)
     return run
 

@@ -54,11 +54,14 @@ import bisect
 import collections
 import math
 import os
+import shutil
 import sys
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
+from .grid import size as grid_size
 from .runs import ACTIVE_STATES, DONE_STATES, is_better, is_number
+from .sweepconfig import parse_config
 
 __all__ = ["SweepWatch", "RunFacts", "Event", "sparkline", "watch"]
 
@@ -137,8 +140,6 @@ class SweepWatch:
     """
 
     def __init__(self, store: Any, *, clock: Callable[[], float] = time.time, events: int = 50) -> None:
-        from .sweepconfig import parse_config
-
         self.store = store
         self.config = parse_config(store.config, warn=False)
         self.metric = self.config.metric
@@ -290,9 +291,7 @@ class SweepWatch:
             return "the target %s = %s was reached" % (metric.name, _short(metric.target))
         if cfg.method == "grid":
             if self._grid_size is None:
-                from .grid import size
-
-                self._grid_size = size(cfg)
+                self._grid_size = grid_size(cfg)
             if self.total >= self._grid_size:
                 return "every grid point has run"
         return None
@@ -482,7 +481,7 @@ def _isatty(stream: Any) -> bool:
 
 def _curses_usable() -> bool:
     try:
-        import curses  # noqa: F401
+        import curses  # noqa: F401  # lazy: optional stdlib module (not on Windows)
     except ImportError:  # Windows without the windows-curses package
         return False
     return bool(os.environ.get("TERM")) and os.environ.get("TERM") != "dumb"
@@ -491,8 +490,6 @@ def _curses_usable() -> bool:
 def _run_plain(model: SweepWatch, interval: float, out: Any, wait: Optional[Callable[[float], bool]],
                size: Optional[Tuple[int, int]]) -> int:
     """A table printed whenever something changed (on a terminal: the screen cleared first)."""
-    import shutil
-
     tty = _isatty(out)
     spark = _spark_chars(out)
     footer = "q quits" if tty else ""
@@ -535,8 +532,8 @@ class _Keys:
         self.fd = None  # type: Optional[int]
         self.saved = None  # type: Any
         try:
-            import termios
-            import tty
+            import termios  # lazy: optional stdlib module (not on Windows)
+            import tty  # lazy: optional stdlib module (not on Windows)
 
             fd = stream.fileno()
             if os.isatty(fd):
@@ -550,7 +547,7 @@ class _Keys:
         if self.fd is None:
             time.sleep(seconds)
             return False
-        import select
+        import select  # lazy: only the key reader on a terminal needs it
 
         deadline = time.monotonic() + seconds
         while True:
@@ -565,7 +562,7 @@ class _Keys:
 
     def close(self) -> None:
         if self.fd is not None:
-            import termios
+            import termios  # lazy: optional stdlib module (not on Windows)
 
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
             self.fd = None
@@ -573,8 +570,8 @@ class _Keys:
 
 def _run_curses(model: SweepWatch, interval: float, out: Any, monotonic: Callable[[], float]) -> int:
     """The screen redrawn in place; ``q`` quits; a resize redraws at the new size."""
-    import curses
-    import locale
+    import curses  # lazy: optional stdlib module (not on Windows)
+    import locale  # lazy: only the curses screen needs it
 
     try:
         locale.setlocale(locale.LC_ALL, "")  # so curses can draw the sparkline's block characters
@@ -638,8 +635,6 @@ def _run_curses(model: SweepWatch, interval: float, out: Any, monotonic: Callabl
     except curses.error:  # no usable terminal description after all: fall back to the plain table
         return _run_plain(model, interval, out, None, None)
     if finished:  # leave the final state in the terminal's scrollback
-        import shutil
-
         cols, _ = shutil.get_terminal_size((100, 40))
         out.write(model.text(cols - 1, 10 ** 6, _spark_chars(out)))
         out.flush()
