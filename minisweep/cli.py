@@ -31,16 +31,14 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from . import __version__, grid, hyperband
+from . import __version__
 from .bundle import DEFAULT_PYTHON, package_entry, write_zipapp
 from .errors import MinisweepError, StoreError, SweepNotFound
-from .jsonvalues import encode_value
-from .macros import macro_values
-from .runs import Run
-from .sweepconfig import Param, SweepConfig, parse_config
 
 if TYPE_CHECKING:
     from .api import SweepResult
+    from .runs import Run
+    from .sweepconfig import Param, SweepConfig
 
 __all__ = ["main"]
 
@@ -55,7 +53,7 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _describe(param: Param) -> str:
+def _describe(param: "Param") -> str:
     d = param.distribution
     if d == "constant":
         return "value %s" % _short(param.value)
@@ -69,8 +67,10 @@ def _describe(param: Param) -> str:
     return ", ".join("%s %s" % (k, _short(v)) for k, v in spec.items() if k != "distribution")
 
 
-def check_report(cfg: SweepConfig) -> List[str]:
+def check_report(cfg: "SweepConfig") -> List[str]:
     """The lines ``minisweep check`` prints for a valid config."""
+    from . import grid, hyperband  # lazy: CLI start-up (a subcommand loads what it runs)
+
     lines = ["%s: a valid %s sweep" % (cfg.source or "config", cfg.method)]
     if cfg.metric is not None:
         line = "metric: %s (%s)" % (cfg.metric.name, cfg.metric.goal)
@@ -134,11 +134,11 @@ def _table(header: List[str], rows: List[List[str]]) -> List[str]:
 _RUN_META = ("name", "group", "tags", "notes")
 
 
-def _meta_keys(runs: Sequence[Run], keys: Sequence[str] = _RUN_META) -> List[str]:
+def _meta_keys(runs: Sequence["Run"], keys: Sequence[str] = _RUN_META) -> List[str]:
     return [k for k in keys if any(run.info.get(k) for run in runs)]
 
 
-def _meta_text(run: Run, key: str) -> str:
+def _meta_text(run: "Run", key: str) -> str:
     value = run.info.get(key)
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
@@ -155,6 +155,8 @@ def _load(args: argparse.Namespace) -> "SweepResult":
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from .sweepconfig import parse_config  # lazy: CLI start-up (a subcommand loads what it runs)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cfg = parse_config(args.config, warn=False)
@@ -170,6 +172,7 @@ _CONTROL = {"pause": "paused", "resume": "running", "stop": "stopped", "cancel":
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .api import open_store, sweep  # lazy: CLI start-up (a subcommand loads what it runs)
+    from .sweepconfig import parse_config  # lazy: CLI start-up (a subcommand loads what it runs)
 
     action = next((a for a in _CONTROL if getattr(args, a)), None)
     if action is not None:
@@ -301,6 +304,8 @@ def _cmd_best(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(best.config, indent=2, sort_keys=False, default=str))
     else:
+        from .macros import macro_values  # lazy: CLI start-up (a subcommand loads what it runs)
+
         print(" ".join(_quote(a) for a in macro_values(best.config, program=None)["args"]))
     return 0
 
@@ -310,6 +315,8 @@ def _quote(arg: str) -> str:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from .jsonvalues import encode_value  # lazy: CLI start-up (a subcommand loads what it runs)
+
     result = _load(args)
     out = io.StringIO()
     metric = result.config.metric

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO
 from .agentloop import Agent, Terminated, short_config
 from .api import SweepResult, open_store
 from .command import CommandFunction
-from .distributed import run_on_executor
 from .errors import AgentError
 from .outputmetrics import declared_names
 from .runs import DONE_STATES, Run, is_better
@@ -189,6 +188,8 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
     store = open_store(sweep_id, project, dir, clock=clock)
     make_dirs(store.path, "files")  # runs' folders go there: shared as the sweep is, never a symlink (sharedfs)
     if executor is not None:
+        from .distributed import run_on_executor  # lazy: only executor= needs it (and concurrent.futures)
+
         if function is None:
             raise AgentError("executor= runs a function in the executor's workers; give function=...")
         try:
