@@ -59,6 +59,7 @@ import sys
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
+from .formatting import duration
 from .grid import size as grid_size
 from .runs import ACTIVE_STATES, DONE_STATES, is_better, is_number
 from .sweepconfig import parse_config
@@ -371,7 +372,7 @@ class SweepWatch:
             for f in shown:
                 run = f.run
                 started = (run.info or {}).get("started_at")
-                age = _age(now - started) if is_number(started) else "-"
+                age = duration(now - started, "age") if is_number(started) else "-"
                 state = "stopping" if run.id in self.stopping else f.state
                 middle.append(("%-24s %-9s %5d  %-12s %-12s %8s  %s" % (
                     self._name(run), state, f.iterations, _short(f.latest), _short(f.best), age,
@@ -423,16 +424,6 @@ def _flat(config: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
         else:
             out[prefix + str(key)] = value
     return out
-
-
-def _age(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return "%ds" % seconds
-    if seconds < 3600:
-        return "%dm%02ds" % divmod(seconds, 60)
-    h, rest = divmod(seconds, 3600)
-    return "%dh%02dm" % (h, rest // 60)
 
 
 # ------------------------------------------------------------------------------------ the loops
