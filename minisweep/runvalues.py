@@ -86,7 +86,42 @@ def is_media(value: Any) -> bool:
     return False
 
 
-class Config:
+class _Values:
+    """What :class:`Config` and :class:`Summary` share: a dict of values (``self._values``) read as a mapping."""
+
+    _values: Dict[str, Any]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._values))
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, type(self)):
+            return self._values == other._values
+        return self._values == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._values)
+
+    def keys(self):
+        return self._values.keys()
+
+    def values(self):
+        return self._values.values()
+
+    def items(self):
+        return self._values.items()
+
+    def as_dict(self) -> Dict[str, Any]:
+        """A plain dict of the values (a copy of the top level)."""
+        return dict(self._values)
+
+
+class Config(_Values):
     """A run's hyperparameters, with attribute and item access (``wandb.config``).
 
     Keys set by the sweep are *locked*: changing them is ignored with a note,
@@ -131,37 +166,8 @@ class Config:
     def __contains__(self, key: object) -> bool:
         return key in self._values
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._values))
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Config):
-            return self._values == other._values
-        return self._values == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._values)
-
     def get(self, key: str, default: Any = None) -> Any:
         return self._values.get(key, default)
-
-    def keys(self):
-        return self._values.keys()
-
-    def values(self):
-        return self._values.values()
-
-    def items(self):
-        return self._values.items()
-
-    def as_dict(self) -> Dict[str, Any]:
-        """A plain dict of the values (a copy of the top level)."""
-        return dict(self._values)
 
     # -- writing ------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -224,7 +230,7 @@ class Config:
         Config.__init__(self, state.get("values"), locked=state.get("locked", ()))
 
 
-class Summary:
+class Summary(_Values):
     """A run's summary (``wandb.summary``): the last value of each logged key, plus what you assign.
 
     Keys are flat (``val.acc``); reading a prefix such as ``summary["val"]``
@@ -314,39 +320,11 @@ class Summary:
     def __contains__(self, key: object) -> bool:
         return key in self._values or (isinstance(key, str) and bool(self._nested(key)))
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._values))
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Summary):
-            return self._values == other._values
-        return self._values == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._values)
-
     def get(self, key: str, default: Any = None) -> Any:
         try:
             return self[key]
         except KeyError:
             return default
-
-    def keys(self):
-        return self._values.keys()
-
-    def values(self):
-        return self._values.values()
-
-    def items(self):
-        return self._values.items()
-
-    def as_dict(self) -> Dict[str, Any]:
-        return dict(self._values)
 
 
 SUMMARY_OPS = ("min", "max", "mean", "last", "first", "best", "copy", "none")
