@@ -724,10 +724,10 @@ class _Current:
     def __repr__(self) -> str:
         return repr(self._target())
 
-    def __copy__(self) -> Any:
+    def __copy__(self) -> "Union[Config, Summary]":
         return copy.copy(self._target())
 
-    def __deepcopy__(self, memo: Dict[int, Any]) -> Any:
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "Union[Config, Summary]":
         return copy.deepcopy(self._target(), memo)
 
 
