@@ -9,7 +9,8 @@ import unittest
 
 import minisweep
 from minisweep.api import SweepResult
-from minisweep.report import importance, render_report
+from minisweep.importance import importance
+from minisweep.report import render_report
 from minisweep.runs import Run
 from minisweep.sweepconfig import parse_config
 from tests.support import CommandLineTest, warnings_are_errors
@@ -562,7 +563,7 @@ def path_points_many(d):
 
 class DownsampleTest(unittest.TestCase):
     def test_keeps_each_buckets_extremes_in_order(self):
-        from minisweep.report import downsample
+        from minisweep.curves import downsample
 
         rng = random.Random(2)
         points = [(x, rng.gauss(0, 1)) for x in range(1000)]

@@ -34,7 +34,11 @@ talking to W&B's server): call it first.
 
 import os
 import sys
-from typing import Any, Optional
+import types
+from typing import TYPE_CHECKING, Optional, Sequence
+
+if TYPE_CHECKING:  # (for type checkers only)
+    from importlib.machinery import ModuleSpec
 
 from ..errors import MinisweepError
 
@@ -47,7 +51,7 @@ WANDB_NAME = "wandb"
 SHIM_VERSION = "0.31.0+minisweep"
 
 
-def _surface() -> Any:
+def _surface() -> types.ModuleType:
     """This package's ``wandb`` module, under whatever name the package has."""
     return sys.modules[__name__.rpartition(".")[0]]
 
@@ -64,7 +68,8 @@ class WandbAlias:
         self.target = target
         self.alias = alias
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
+                  target: Optional[types.ModuleType] = None) -> "Optional[ModuleSpec]":
         if fullname != self.alias and not fullname.startswith(self.alias + "."):
             return None
         import importlib
@@ -81,10 +86,10 @@ class WandbAlias:
         spec.loader_state = (module, getattr(module, "__spec__", None))
         return spec
 
-    def create_module(self, spec: Any) -> Any:
+    def create_module(self, spec: "ModuleSpec") -> types.ModuleType:
         return spec.loader_state[0]
 
-    def exec_module(self, module: Any) -> None:
+    def exec_module(self, module: types.ModuleType) -> None:
         spec = getattr(module, "__spec__", None)
         state = getattr(spec, "loader_state", None)
         if state is not None and state[0] is module and state[1] is not None:
@@ -94,7 +99,7 @@ class WandbAlias:
         return "WandbAlias(%r -> %r)" % (self.alias, self.target)
 
 
-def install_as_wandb() -> Any:
+def install_as_wandb() -> types.ModuleType:
     """Make ``import wandb`` (and ``import wandb.X``) give minisweep's offline stand-in; returns it.
 
     Idempotent.  Raises :class:`~minisweep.errors.MinisweepError` when the real
