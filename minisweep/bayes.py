@@ -90,8 +90,8 @@ _N_INITIAL_SPREAD = 32      # random points compared when choosing a space-filli
 _N_INIT = 2                 # space-filling points before the GP takes over
 _N_SWAP = 3                 # best points whose categories are all swapped in as candidates
 _MENU = 24                  # at most this many tried categories per categorical are scored (the best runs')
-_LENGTH = 1.0               # the length scale the prior favours for a real or int parameter
-_CAT_LENGTH = 3.0           # ... for a categorical one (two categories are at distance 1)
+_LENGTH = 0.5               # median of the length-scale prior of a real or int parameter
+_CAT_LENGTH = 1.5           # ... of a categorical one (two categories are at distance 1)
 _WARP = 1.0                 # log-warp offset, as a multiple of the median gap to the best
 
 

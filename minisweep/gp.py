@@ -405,17 +405,12 @@ class GaussianProcess:
 # ---------------------------------------------------------------------------
 # Hyper-parameter fitting: maximise log marginal likelihood + log prior
 
-# Weak priors, in the unit cube.  A length scale ``l`` (``w = 1 / l^2``) costs
-# ``_W_RATE (w / w0 + w0 / w)`` nats where the prior favours ``l0`` (``w0 = 1 / l0^2``):
-# symmetric in ``log(l / l0)``, nearly flat within a factor of 2, 3 nats at a tenth or ten times
-# ``l0`` -- the shape of Optuna's GP prior on inverse squared length scales, a third as strong.
-# The log-normal prior it replaces (``log l ~ N(log 0.5, 1.2^2)``) let a fit explain noise and
-# ripples by short length scales (on ten points of pure noise the shortest came out near 0.1) and
-# the GP then saw too little of the trend: Levy-10 @100 on tuning seeds, median regret 7.0 before,
-# 1.35 with Optuna's strength (0.1), which however made Branin's first 30 trials and the hpo
-# space worse; 0.03 keeps those (benchmarks/bayes_quality.py, issue 16).
-# The signal variance of standardised targets is near 1; the noise is small.
-_W_RATE = 0.03
+# Weak priors, in the unit cube: log l ~ N(log 0.5, 1.2^2) keeps length
+# scales between roughly 0.05 and 5 unless the data insist; the signal
+# variance of standardised targets is near 1; the noise is small.
+_LOG_L_MEAN = math.log(0.5)
+_LOG_L_SD = 1.2
+_W_RATE = 0.0
 _LOG_S2_SD = 1.0
 _NOISE_RATE = 30.0
 _NOISE_FLOOR = 1e-6
@@ -435,10 +430,11 @@ class _Objective:
     """
 
     def __init__(self, X: Sequence[Sequence[float]], y: Sequence[float], categorical: Sequence[bool],
-                 noise_floor: float, prior_lengths: Sequence[float]) -> None:
+                 noise_floor: float, log_l_means: Sequence[float]) -> None:
         n = len(X)
         G = len(categorical)
-        self.w0 = [1.0 / (l * l) for l in prior_lengths]  # the w each prior favours
+        self.log_l_means = list(log_l_means)
+        self.w_scale = [_exp(-2.0 * m) / 4.0 for m in self.log_l_means]  # 1 for a prior length of 0.5
         self.n = n
         self.y = list(y)
         self.G = G
@@ -513,9 +509,16 @@ class _Objective:
         grad.append(-(0.5 * excess * trW))
         # Priors.
         for g in range(G):
-            u = w[g] / self.w0[g]  # d/dlog w of rate (u + 1/u) is rate (u - 1/u)
-            nll += _W_RATE * (u + 1.0 / u)
-            grad[g] += _W_RATE * (u - 1.0 / u)
+            if _W_RATE:
+                # w ~ exp(-rate (1/w + w) * scale...): short length scales cost linearly in w
+                r = _W_RATE / self.w_scale[g]
+                nll += r * w[g] + _W_RATE * self.w_scale[g] / w[g]
+                grad[g] += r * w[g] - _W_RATE * self.w_scale[g] / w[g]
+                continue
+            # log w = -2 log l; log l ~ N(mu, sd^2)
+            z = (-0.5 * theta[g] - self.log_l_means[g]) / _LOG_L_SD
+            nll += 0.5 * z * z
+            grad[g] += z / _LOG_L_SD * (-0.5)
         z = theta[G] / _LOG_S2_SD
         nll += 0.5 * z * z
         grad[G] += z / _LOG_S2_SD
@@ -619,9 +622,8 @@ def fit_hyperparameters(
 ) -> Hyper:
     """Fit ARD length scales, signal and noise variance by maximum a posteriori.
 
-    Deterministic: the search starts at half the length scales the prior
-    favours (and from any extra ``starts``, given as length scales per
-    coordinate) and keeps the best.
+    Deterministic: the search starts from the prior's centre (and any extra
+    ``starts``, given as length scales per coordinate) and keeps the best.
 
     Args:
         X: inputs in (roughly) the unit cube; category labels along
@@ -631,10 +633,9 @@ def fit_hyperparameters(
         noise_floor: the smallest noise variance allowed.
         max_iter: BFGS iterations per start.
         starts: extra starting length scales.
-        prior_lengths: the length scale each coordinate's prior favours
-            (default 1 for every one: a function that varies over the
-            whole unit interval); shorter or longer ones cost
-            ``_W_RATE (l0^2 / l^2 + l^2 / l0^2)`` nats.
+        prior_lengths: the median of each coordinate's length-scale prior
+            (default 0.5 for every one: a function that varies over
+            half the unit interval).
         warm: start from these hyper-parameters instead (a fit on fewer
             points, say), and from nowhere else: a few iterations then
             refine it.
@@ -654,13 +655,13 @@ def fit_hyperparameters(
     if len(categorical) != G:
         raise ValueError(f"fit_hyperparameters: {len(categorical)} categorical flags for {G} coordinates")
     if prior_lengths is None:
-        prior_lengths = [1.0] * G
+        prior_lengths = [math.exp(_LOG_L_MEAN)] * G
     if len(prior_lengths) != G:
         raise ValueError(f"fit_hyperparameters: {len(prior_lengths)} prior lengths for {G} coordinates")
-    obj = _Objective(X, y, categorical, noise_floor, prior_lengths)
+    obj = _Objective(X, y, categorical, noise_floor, [_log(l) for l in prior_lengths])
     bounds = _bounds(G)
     best: Optional[Tuple[Vector, float]] = None
-    init_lengths = [[0.5 * l for l in prior_lengths]] + [list(s) for s in starts]
+    init_lengths = [list(prior_lengths)] + [list(s) for s in starts]
     thetas = [[-2.0 * _log(l) for l in lengths] + [0.0, _log(1e-3)] for lengths in init_lengths]
     if warm is not None:
         thetas = [[_log(w) for w in warm.inv_sq_lengths] + [_log(warm.signal), _log(max(warm.noise - noise_floor, 1e-12))]]

