@@ -69,11 +69,17 @@ def check_report(cfg: Any) -> List[str]:
             shown, hb.eta, "strict" if hb.strict else "not strict"))
     if cfg.run_cap is not None:
         lines.append("run_cap: %d" % cfg.run_cap)
+    if cfg.extensions:
+        lines.append("extensions: %s: not portable to W&B" % ", ".join(cfg.extensions))
     lines.append("parameters:")
-    width = max(len(p.name) for p in cfg.params) if cfg.params else 0
-    dwidth = max(len(p.distribution) for p in cfg.params) if cfg.params else 0
-    for p in cfg.params:
-        lines.append("  %s  %s  %s" % (p.name.ljust(width), p.distribution.ljust(dwidth), _describe(p)))
+    from .conditional import condition_text, leaves
+
+    listed = [(p, condition_text(c)) for p, c, _ in leaves(cfg.parameters)]  # every branch's parameters too
+    width = max(len(p.name) for p, _ in listed) if listed else 0
+    dwidth = max(len(p.distribution) for p, _ in listed) if listed else 0
+    for p, when in listed:
+        line = "  %s  %s  %s" % (p.name.ljust(width), p.distribution.ljust(dwidth), _describe(p))
+        lines.append(line + ("  (%s)" % when if when else ""))
     if cfg.method == "grid":
         lines.append("grid: %d points" % grid.size(cfg))
     return lines

@@ -26,7 +26,8 @@ True
 import random
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from . import distributions
+from . import conditional, distributions
+from .conditional import has_branches
 from .sweepconfig import parse_config
 from .hyperband import runs_to_stop
 from .runs import Run, copy_config, is_number
@@ -99,6 +100,8 @@ def _next_config(sweep: Any, runs: Sequence[Run], *, seed: Any, retry_failed: in
         return next_point(sweep, runs, retry_failed=int(retry_failed))
     rng = rng_for(seed, k)
     if sweep.method == "random":
+        if has_branches(sweep.parameters):  # conditional parameters: only the active ones are drawn
+            return conditional.sample(sweep, rng)
         return sweep.nest({p.path: distributions.sample(p, rng) for p in sweep.params})
     return _bayes(sweep, runs, rng)
 
@@ -334,6 +337,9 @@ def observations(sweep: Any, runs: Sequence[Run]) -> Tuple[List[Run], List[float
 def _bayes(sweep: Any, runs: List[Run], rng: random.Random) -> Dict[str, Any]:
     from .bayes import suggest
 
+    if has_branches(sweep.parameters):  # conditional parameters: one GP over every branch's dimensions
+        return conditional.bayes_next(sweep, runs, rng, axis_factory=_Axis, observations=observations,
+                                      suggest=suggest, max_observations=_MAX_OBSERVATIONS)
     axes = _axes([p for p in sweep.params if p.distribution != "constant"])
     flat = {p.path: p.value for p in sweep.params if p.distribution == "constant"}
     if axes:

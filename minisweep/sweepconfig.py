@@ -207,6 +207,8 @@ class SweepConfig:
         command, program, name, description, project, entity: as written.
         extra: top-level keys minisweep does not use, as written.
         warnings: what was accepted but looked wrong, one line each.
+        extensions: the minisweep extensions the config uses (W&B cannot run
+            it), e.g. conditional parameters (see :mod:`.conditional`).
         raw: the mapping as read, before validation.
     """
 
@@ -226,6 +228,7 @@ class SweepConfig:
         self.controller: Optional[Dict[str, Any]] = None
         self.extra: Dict[str, Any] = {}
         self.warnings: List[str] = []
+        self.extensions: List[str] = []
         self.raw: Dict[str, Any] = {}
         self.source: Optional[str] = None
 
@@ -267,7 +270,7 @@ class SweepConfig:
 def _spec_tree(tree: Mapping[str, Any]) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     for key, node in tree.items():
-        out[key] = node.spec() if isinstance(node, Param) else {"parameters": _spec_tree(node)}
+        out[key] = {"parameters": _spec_tree(node)} if isinstance(node, dict) else node.spec()
     return out
 
 
@@ -275,10 +278,10 @@ def iter_params(tree: Mapping[str, Any]) -> Iterator[Param]:
     """Leaf parameters of a parameter tree, names sorted at each level, depth first."""
     for key in sorted(tree):
         node = tree[key]
-        if isinstance(node, Param):
-            yield node
-        else:
+        if isinstance(node, dict):
             yield from iter_params(node)
+        else:  # a Param, or a conditional.Branching: its parent parameter
+            yield getattr(node, "param", node)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -472,6 +475,9 @@ class _Checker:
         else:
             cfg.parameters = self._parameters(("parameters",), raw["parameters"], cfg.method)
             cfg.params = list(iter_params(cfg.parameters))
+            from .conditional import after_parse
+
+            after_parse(self, cfg)  # 'when' (conditional parameters): overlapping names, the extension label
         if "metric" in raw:
             cfg.metric = self._metric(raw["metric"])
         if "early_terminate" in raw:
@@ -661,6 +667,10 @@ class _Checker:
                 self.error(path, "a parameter with nested 'parameters' takes no other keys, got %s"
                            % ", ".join(repr(k) for k in others))
             return self._parameters(path + ("parameters",), spec["parameters"], method)
+        if "when" in spec:  # a minisweep extension: sub-parameters that exist for one value only
+            from .conditional import parse_when
+
+            return parse_when(self, path, spec, method)
         dist = spec.get("distribution")
         if dist is None:
             dist = self._infer(path, spec)
@@ -831,7 +841,9 @@ class _Checker:
                     self.error(path + ("q",), "q must be greater than 0, got %s" % _fmt(q))
         if len(self.problems) > before:
             return None
-        return Param(path[1::2], dist, **v)
+        from .conditional import config_path
+
+        return Param(config_path(path), dist, **v)
 
     def _passable(self, path: tuple, value: Any, depth: int = 0) -> None:
         """Report a parameter value no run could be handed: one JSON cannot carry.
