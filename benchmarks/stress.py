@@ -47,19 +47,23 @@ import time
 from typing import Any, Dict, List
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+# The suite's answer to "is that process still running" (zombies are not): one definition for both.
+from tests.support import alive as _alive  # noqa: E402
 
 WORKER = """\
 import os, sys, time
 sys.path.insert(0, %(root)r)
-import minisweep, minisweep.store as store
+import minisweep, minisweep.sharedfs as sharedfs
 
 delay = float(os.environ.get("STRESS_FSYNC_DELAY", "0"))
 if delay:
-    real = store._fsync
+    real = sharedfs.fsync
     def slow(fd):
         time.sleep(delay)
         real(fd)
-    store._fsync = slow
+    sharedfs.fsync = slow
 
 skew = float(os.environ.get("STRESS_SKEW", "0"))
 fail_dir = os.environ.get("STRESS_FAIL_DIR")
@@ -122,20 +126,6 @@ def _parents(pids_dir: str) -> set:
         if fields[0] != "Z":
             out.add(int(fields[1]))
     return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover
-        return True
-    try:  # a zombie is not running
-        with open("/proc/%d/stat" % pid) as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def run_stress(procs: int, points: int, kills: int, lease: float, fsync_delay: float = 0.0,

@@ -75,7 +75,7 @@ _LAZY = {
     "SweepConfig": "sweepconfig",
     "Run": "runs",
     "next_config": "search",
-    "runs_to_stop": "hyperband",
+    "runs_to_stop": "search",
     "StoreError": "errors",
     "SweepNotFound": "errors",
 }

@@ -12,10 +12,16 @@ name) the default is ``./minisweep-runs/`` instead, so runs never land among
 source files.
 """
 
+import hashlib
 import os
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from .runs import Run
+from .errors import InvalidIdError, SweepNotFound
+from .ids import is_id
+from .runs import Run, best_run
+from .store import SweepStore
+from .sweepconfig import parse_config
 
 __all__ = ["sweep", "load", "SweepResult", "store_root", "DEFAULT_PROJECT"]
 
@@ -56,9 +62,6 @@ def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = Non
     Raises:
         ConfigError: the config cannot run.
     """
-    from .store import SweepStore
-    from .sweepconfig import parse_config
-
     cfg = parse_config(sweep)
     if seed is None:
         seed = int.from_bytes(os.urandom(4), "big")
@@ -79,21 +82,14 @@ def project_folder(project: str) -> str:
         InvalidIdError: a name W&B refuses too (empty, longer than 128, or with ``/ \\ # ? % :``),
             only dots, or with a control character.
     """
-    import re
-
-    from .errors import InvalidIdError
-    from .store import _ID_RE
-
     if (not isinstance(project, str) or not project.strip(". ") or len(project) > 128
             or any(c in "/\\#?%:" or ord(c) < 32 or ord(c) == 127 for c in project)):
         raise InvalidIdError("project", project)
-    if _ID_RE.match(project) and ".." not in project:
+    if is_id(project):
         return project
     folder = re.sub(r"[^A-Za-z0-9_.-]+", "_", project)
     folder = re.sub(r"\.\.+", "_", folder).strip("_.-") or "project"
     if len(folder) > 64:
-        import hashlib
-
         folder = folder[:55].rstrip("_.-") + "-" + hashlib.sha1(project.encode("utf-8")).hexdigest()[:8]
     return folder
 
@@ -119,14 +115,12 @@ def split_sweep_path(sweep_id: str, entity: Optional[str] = None,
     return sweep_id, entity, project  # not a W&B form: check_id names it
 
 
-def open_store(sweep_id: str, project: Optional[str] = None, dir: Optional[str] = None, **kwargs: Any) -> Any:
+def open_store(sweep_id: str, project: Optional[str] = None, dir: Optional[str] = None,
+               **kwargs: Any) -> SweepStore:
     """The :class:`~.store.SweepStore` of a sweep, found by id (and project, when given).
 
     ``sweep_id`` may be W&B's ``entity/project/ID`` or ``project/ID`` (see :func:`split_sweep_path`).
     """
-    from .errors import SweepNotFound
-    from .store import SweepStore
-
     sweep_id, _, project = split_sweep_path(sweep_id, None, project)
     root = store_root(dir)
     if project is not None:
@@ -148,9 +142,7 @@ class SweepResult:
             died shows as ``crashed`` once its lease has lapsed).
     """
 
-    def __init__(self, store: Any) -> None:
-        from .sweepconfig import parse_config
-
+    def __init__(self, store: SweepStore) -> None:
         self.id = store.id
         self.project = store.project
         self.entity = store.entity
@@ -165,16 +157,7 @@ class SweepResult:
         metric = self.config.metric
         if metric is None:
             return None
-        best, best_value = None, None
-        for run in self.runs:
-            if run.state not in ("finished", "stopped"):
-                continue
-            value = run.best(metric.name, metric.maximize)
-            if value is None:
-                continue
-            if best_value is None or (value > best_value if metric.maximize else value < best_value):
-                best, best_value = run, value
-        return best
+        return best_run(self.runs, metric.name, metric.maximize)
 
     def counts(self) -> Dict[str, int]:
         """How many runs are in each state."""

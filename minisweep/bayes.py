@@ -54,11 +54,20 @@ True
 import bisect
 import math
 import random
-from typing import Dict, List, Optional, Sequence, Tuple
+import warnings
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
+from . import conditional, distributions
+from .conditional import has_branches
+from .errors import MinisweepWarning
 from .gp import GaussianProcess, Hyper, dlog_h, fit_hyperparameters, log_expected_improvement, log_h, minimize
+from .runs import BROKEN_STATES, DONE_STATES, TERMINAL_STATES, Run, is_number
+from .values import MISSING, lookup, value_key
 
-__all__ = ["Dim", "suggest", "halton"]
+if TYPE_CHECKING:
+    from .sweepconfig import Param, SweepConfig
+
+__all__ = ["Dim", "suggest", "halton", "propose", "observations", "Axis"]
 
 Point = List[float]
 
@@ -629,3 +638,215 @@ def _make_gp(X: List[Point], y: List[float], hyper: Hyper, categorical: List[boo
         except ValueError:
             continue
     return GaussianProcess(X, y, hyper._replace(noise=hyper.noise + 1.0), categorical)
+
+
+# ------------------------------------------------- a sweep's parameters and runs in the unit cube
+#
+# Everything above works on unit coordinates.  Below, a sweep's parameters
+# become Dims (:class:`Axis`), its runs become observations (W&B's rules for
+# failed and running runs), and :func:`propose` is Bayesian search as the
+# search layer calls it.
+#: A quantised (``q_*``) parameter with at most this many distinct values is searched as ordered levels.
+_MAX_Q_LEVELS = 1000
+#: Observations that condition the GP in one suggestion (the best half and an even spread of the
+#: rest; W&B uses 100).  The GP's cost grows with the square of this number (its Cholesky factor with
+#: the cube).  A run left out makes its region look unexplored again and draws the search back there:
+#: with 64, Hartmann-6 stalled once its runs outnumbered the cap (benchmarks/bayes_quality.py).
+_MAX_OBSERVATIONS = 100
+
+
+class Axis:
+    """How one searchable parameter maps to a :class:`Dim` and back.
+
+    The optimizer works in the unit cube of prior CDFs.  A continuous
+    parameter is a ``real`` Dim: ``cdf`` in, ``ppf`` out.  A discrete one is a
+    Dim with *levels*, one per value a run can take, and the mapping goes
+    through the level index, never through ``ppf``:
+
+    - categorical: a ``cat`` Dim, level ``k`` is ``values[k]``;
+    - ``int_uniform``: an ``int`` Dim with ``max - min + 1`` equally spaced levels;
+    - quantised (``q_uniform``, ``q_log_uniform_values``, ``q_normal``, ...):
+      its reachable values ``k * q`` (W&B's ``round(x / q) * q`` over the
+      prior's range), as an ``int`` Dim whose levels sit at the prior CDF of
+      each value, so batch sizes 16, 32, ..., 512 on a log scale stay on a log
+      scale.  With more than ``_MAX_Q_LEVELS`` values the step is finer than
+      a thousandth of the range: it is searched as ``real`` and rounded by
+      ``ppf``.
+
+    So a proposal and the run it becomes map to the same point (``ppf`` of a
+    level centre quantised, then ``cdf`` of that value, would drift to
+    another point, and the optimizer could propose one config twice), and the
+    optimizer, which never proposes a point already taken while an untaken
+    level combination exists, never proposes an observed config either.
+    """
+
+    __slots__ = ("param", "dim", "values", "_lo", "_q", "_index")
+
+    def __init__(self, p: "Param") -> None:
+        self.param = p
+        self.values: Optional[List[Any]] = None
+        self._lo = 0
+        self._q: Any = None
+        self._index: Optional[Dict[Any, int]] = None
+        d = p.distribution
+        if d in ("categorical", "categorical_w_probabilities"):
+            self.dim = Dim("cat", len(p.values))
+            self.values = list(p.values)
+        elif d == "int_uniform":
+            self.dim = Dim("int", p.max - p.min + 1)
+            self._lo, self._q = p.min, 1
+        elif d.startswith("q_"):
+            reachable = distributions.quantised_values(p, _MAX_Q_LEVELS)
+            k0, values = reachable if reachable is not None else (0, [])
+            positions = [distributions.cdf(p, v) for v in values]
+            if values and all(a < b for a, b in zip(positions, positions[1:])):
+                self.dim = Dim("int", positions=positions)
+                self.values, self._lo, self._q = values, k0, p.q
+            else:
+                self.dim = Dim("real")
+        else:
+            self.dim = Dim("real")
+
+    def to_unit(self, value: Any) -> float:
+        """The unit coordinate of a run's value (a level centre for a discrete parameter).
+
+        Raises:
+            TypeError, ValueError: the value cannot belong to this parameter.
+        """
+        dim, p = self.dim, self.param
+        if dim.kind == "cat":
+            if self._index is None:  # one look-up per run, not a scan of the values
+                self._index = {}
+                for i, v in enumerate(p.values):
+                    self._index.setdefault(value_key(v), i)
+            i = self._index.get(value_key(value))
+            if i is None:
+                raise ValueError("%r is not one of the parameter's values" % (value,))
+            return dim.centre(i)
+        if dim.kind == "int":
+            if not is_number(value):
+                raise ValueError("%r is not a number" % (value,))
+            k = int(round(value / self._q)) - self._lo
+            return dim.centre(min(max(k, 0), dim.n - 1))
+        return distributions.cdf(p, value)
+
+    def from_unit(self, u: float) -> Any:
+        """The parameter value at unit coordinate ``u``."""
+        if self.dim.kind == "real":
+            return distributions.ppf(self.param, u)
+        k = self.dim.level(u)
+        if self.values is not None:
+            return self.values[k]
+        return self._lo + k  # int_uniform
+
+
+def _axes(params: Sequence["Param"]) -> List[Axis]:
+    return [Axis(p) for p in params]
+
+
+def _unit_point(axes: Sequence[Axis], run: Run) -> Optional[List[float]]:
+    """A run's config as a unit point, or ``None`` if a value is missing or impossible.
+
+    An impossible value (a category not in ``values``: W&B raises on it) leaves
+    the run out of the model with one :class:`~.errors.MinisweepWarning` naming
+    the run and every such value, so one stray run does not stop the sweep.
+    """
+    point = []
+    bad = []
+    for axis in axes:
+        value = lookup(run.config, axis.param.path)
+        if value is MISSING:
+            return None
+        try:
+            point.append(axis.to_unit(value))
+        except (TypeError, ValueError):
+            bad.append("%s=%r" % (".".join(axis.param.path), value))
+    if bad:
+        warnings.warn("bayes: run %s has %s, which the sweep's parameters do not allow; the run is left out of the "
+                      "model" % (run.id, ", ".join(bad)), MinisweepWarning, stacklevel=4)
+        return None
+    return point
+
+
+def observations(sweep: "SweepConfig", runs: Sequence[Run]) -> Tuple[List[Run], List[float], List[Run]]:
+    """Runs with their objective (lower is better), and the runs still in flight.
+
+    W&B's rules: a finished run counts with the best value it logged; a
+    failed, crashed or killed run with the imputed value (``metric.impute``:
+    by default the worst value any run that is over has logged); a running run
+    is in flight, unless ``impute_while_running`` gives it a value; a pending
+    run is in flight.  ``maximize`` negates, so lower is always better.
+    """
+    metric = sweep.metric
+    name, maximize = metric.name, metric.maximize
+    worst = None
+    for run in runs:
+        if run.state in TERMINAL_STATES:  # over, for W&B too (its finished is our stopped as well)
+            w = run.best(name, not maximize)  # the run's worst value
+            if w is not None:
+                worst = w if worst is None else (min(worst, w) if maximize else max(worst, w))
+    if worst is None:
+        worst = 0.0
+
+    def imputed(run: Run, strategy: str) -> float:
+        if strategy == "best":
+            value = run.best(name, maximize)
+            return 0.0 if value is None else value
+        if strategy == "latest":
+            values = run.metric_values(name)
+            return values[-1] if values else 0.0
+        return worst
+
+    def best_or(run: Run, strategy: str) -> float:
+        value = run.best(name, maximize)
+        return imputed(run, strategy) if value is None else value
+
+    done: List[Run] = []
+    ys: List[float] = []
+    flying: List[Run] = []
+    for run in runs:
+        if run.state in DONE_STATES:
+            y = best_or(run, metric.impute)
+        elif run.state in BROKEN_STATES:
+            y = imputed(run, metric.impute)
+        elif run.state == "running" and metric.impute_while_running != "false":
+            y = best_or(run, metric.impute_while_running)
+        else:
+            flying.append(run)
+            continue
+        if not is_number(y):
+            y = worst
+        done.append(run)
+        ys.append(-y if maximize else y)
+    return done, ys, flying
+
+
+def propose(sweep: "SweepConfig", runs: Sequence[Run], rng: random.Random, *,
+            retry_failed: int = 0) -> Dict[str, Any]:
+    """Bayesian search as a sampler (see :mod:`.search`): the config :func:`suggest` picks from ``runs``.
+
+    Every searchable parameter becomes an :class:`Axis` of the unit cube; the
+    runs become observations (:func:`observations`) and pending points;
+    :func:`suggest` picks a point; the axes map it back to values.  Constants
+    are copied.  ``retry_failed`` is the grid's: Bayesian search ignores it.
+    Conditional parameters: one GP over every branch's dimensions (:func:`.conditional.bayes_next`).
+    """
+    if has_branches(sweep.parameters):
+        return conditional.bayes_next(sweep, runs, rng, axis_factory=Axis, observations=observations,
+                                      suggest=suggest, max_observations=_MAX_OBSERVATIONS)
+    axes = _axes([p for p in sweep.params if p.distribution != "constant"])
+    flat = {p.path: p.value for p in sweep.params if p.distribution == "constant"}
+    if axes:
+        done, ys, flying = observations(sweep, runs)
+        X: List[List[float]] = []
+        y: List[float] = []
+        for run, value in zip(done, ys):
+            point = _unit_point(axes, run)
+            if point is not None:
+                X.append(point)
+                y.append(value)
+        pending = [pt for pt in (_unit_point(axes, r) for r in flying) if pt is not None]
+        u = suggest([axis.dim for axis in axes], X, y, rng, pending=pending, max_observations=_MAX_OBSERVATIONS)
+        for axis, ui in zip(axes, u):
+            flat[axis.param.path] = axis.from_unit(ui)
+    return sweep.nest({p.path: flat[p.path] for p in sweep.params})

@@ -318,7 +318,7 @@ def _cmd_export(args: Any) -> int:
     import io
     import json
 
-    from .store import encode_value
+    from .jsonvalues import encode_value
 
     result = _load(args)
     out = io.StringIO()

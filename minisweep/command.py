@@ -533,7 +533,7 @@ class _Sources:
     def _read_rows(self) -> None:
         """Record the complete rows the child appended to its rows file since the last look."""
         from .session import EVENTS, apply_event
-        from .store import decode_value
+        from .jsonvalues import decode_value
 
         try:
             with open(self.rows_path, "rb") as fh:

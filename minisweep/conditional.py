@@ -69,23 +69,31 @@ How each method treats the tree:
   active part repeats a run (possible in a discrete space), it is given to
   the model as pending and the model asked again.
 
+>>> from .grid import axis_values
 >>> from .sweepconfig import parse_config
 >>> cfg = parse_config({"method": "grid", "parameters": {
 ...     "opt": {"values": ["adam", "sgd", "lbfgs"],
 ...             "when": {"adam": {"beta1": {"values": [0.9, 0.99]}},
 ...                      "sgd": {"momentum": {"values": [0.0, 0.9]}}}}}})
->>> for point in grid_points(cfg.parameters):
+>>> for point in grid_points(cfg.parameters, axis_values):
 ...     print(point_config(cfg, point))
 {'opt': 'adam', 'beta1': 0.9}
 {'opt': 'adam', 'beta1': 0.99}
 {'opt': 'sgd', 'momentum': 0.0}
 {'opt': 'sgd', 'momentum': 0.9}
 {'opt': 'lbfgs'}
->>> grid_size(cfg.parameters)
+>>> grid_size(cfg.parameters, axis_values)
 5
 """
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+import difflib
+import warnings
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from . import distributions
+from .errors import MinisweepWarning
+from .runs import FAILED_STATES
+from .values import MISSING, grid_key, lookup, value_key
 
 __all__ = [
     "Branching",
@@ -124,8 +132,6 @@ class Branching:
     __slots__ = ("param", "branches", "_by_value")
 
     def __init__(self, param: Any, branches: Sequence[Tuple[int, Any, Dict[str, Any]]]) -> None:
-        from .grid import value_key
-
         self.param = param
         self.branches = sorted(branches, key=lambda b: b[0])
         self._by_value = {value_key(param.values[i]): sub for i, _, sub in self.branches}
@@ -140,8 +146,6 @@ class Branching:
 
     def branch(self, value: Any) -> Optional[Dict[str, Any]]:
         """The subtree active when the parent is ``value`` (compared as a value), or ``None``."""
-        from .grid import value_key
-
         try:
             return self._by_value.get(value_key(value))
         except TypeError:  # an unhashable oddity in a run's config: no branch
@@ -256,10 +260,22 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _fmt(value: Any) -> str:
+    """A value as written in a config, for messages: strings quoted, true/false/null as YAML spells them."""
+    return repr(value) if isinstance(value, str) else _text(value)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "string"}.get(type(value), type(value).__name__)
+
+
+def _near_miss(word: str, choices: Sequence[str]) -> Optional[str]:
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
 def _match_key(values: Sequence[Any], key: Any) -> Optional[int]:
     """The index of the value a ``when`` key names: equal as a value, else spelled the same."""
-    from .grid import value_key
-
     try:
         k = value_key(key)
     except TypeError:
@@ -283,8 +299,6 @@ def parse_when(checker: Any, path: tuple, spec: Dict[str, Any], method: str) -> 
     name one of the parent's values, and its body is a mapping of
     parameters.  Problems go to ``checker.error`` with their key path.
     """
-    from .sweepconfig import _fmt, _kind, near_miss
-
     rest = {k: v for k, v in spec.items() if k != "when"}
     param = checker._parameter(path, rest, method)
     if param is None:
@@ -299,7 +313,7 @@ def parse_when(checker: Any, path: tuple, spec: Dict[str, Any], method: str) -> 
         checker.error(where, "expected a mapping from some of the values to the parameters that exist only "
                       "with that value, e.g. when: {%s: {x: {min: 0.0, max: 1.0}}}, got %s"
                       % (_text(param.values[0]) if not isinstance(param.values[0], (dict, list)) else "value",
-                         "an empty mapping" if isinstance(when, dict) else _kind(when)))
+                         "an empty mapping" if isinstance(when, dict) else "a %s" % _kind(when)))
         return None
     branches = []
     used: Dict[Any, Any] = {}
@@ -308,7 +322,7 @@ def parse_when(checker: Any, path: tuple, spec: Dict[str, Any], method: str) -> 
         here = where + (key,)
         index = _match_key(param.values, key)
         if index is None:
-            hint = near_miss(str(key), [_text(v) for v in param.values if not isinstance(v, (dict, list))])
+            hint = _near_miss(str(key), [_text(v) for v in param.values if not isinstance(v, (dict, list))])
             checker.error(here, "%s is not one of the values of %s (%s)%s" % (
                 _fmt(key), param.name, shown, "; did you mean '%s'?" % hint if hint else ""))
             continue
@@ -363,8 +377,6 @@ def check_tree(tree: Mapping[str, Any]) -> List[Tuple[tuple, str]]:
 
 def _exclusive(a: Sequence[Tuple[Any, Any]], b: Sequence[Tuple[Any, Any]]) -> bool:
     """Whether two sets of conditions can never hold together (one parent, two different values)."""
-    from .grid import value_key
-
     for pa, va in a:
         for pb, vb in b:
             if pa is pb and value_key(va) != value_key(vb):
@@ -385,38 +397,45 @@ def after_parse(checker: Any, cfg: Any) -> None:
 # ------------------------------------------------------------------------------------- grid, random
 
 
-def _axis(param: Any, cache: Dict[int, List[Any]]) -> List[Any]:
-    values = cache.get(id(param))
-    if values is None:
-        from .grid import axis_values
-
-        values = cache[id(param)] = axis_values(param)
-    return values
+#: The grid's list of one parameter's values, duplicates collapsed (:func:`.grid.axis_values`).
+AxisValues = Callable[[Any], List[Any]]
 
 
-def grid_points(tree: Mapping[str, Any], _cache: Optional[Dict[int, List[Any]]] = None) -> Iterator[Point]:
-    """Every valid combination in grid order, as ``[(Param, value)]`` (constants included)."""
-    cache = {} if _cache is None else _cache
-    entries = []
-    for name in sorted(tree):
-        node = tree[name]
-        if isinstance(node, dict):
-            entries.append(lambda node=node: grid_points(node, cache))
-        elif isinstance(node, Branching):
-            entries.append(lambda node=node: _branch_points(node, cache))
-        else:
-            entries.append(lambda node=node: ([(node, v)] for v in _axis(node, cache)))
-    return _product(entries, 0)
+def grid_points(tree: Mapping[str, Any], axis_values: AxisValues) -> Iterator[Point]:
+    """Every valid combination in grid order, as ``[(Param, value)]`` (constants included).
 
+    ``axis_values`` gives one parameter's grid values (the grid passes its own).
+    """
+    cache: Dict[int, List[Any]] = {}
 
-def _branch_points(node: Branching, cache: Dict[int, List[Any]]) -> Iterator[Point]:
-    for value in _axis(node.param, cache):
-        sub = node.branch(value)
-        if sub is None:
-            yield [(node.param, value)]
-        else:
-            for rest in grid_points(sub, cache):
-                yield [(node.param, value)] + rest
+    def axis(param: Any) -> List[Any]:
+        values = cache.get(id(param))
+        if values is None:
+            values = cache[id(param)] = axis_values(param)
+        return values
+
+    def level(tree: Mapping[str, Any]) -> Iterator[Point]:
+        entries = []
+        for name in sorted(tree):
+            node = tree[name]
+            if isinstance(node, dict):
+                entries.append(lambda node=node: level(node))
+            elif isinstance(node, Branching):
+                entries.append(lambda node=node: branch(node))
+            else:
+                entries.append(lambda node=node: ([(node, v)] for v in axis(node)))
+        return _product(entries, 0)
+
+    def branch(node: Branching) -> Iterator[Point]:
+        for value in axis(node.param):
+            sub = node.branch(value)
+            if sub is None:
+                yield [(node.param, value)]
+            else:
+                for rest in level(sub):
+                    yield [(node.param, value)] + rest
+
+    return level(tree)
 
 
 def _product(entries: Sequence[Any], i: int) -> Iterator[Point]:
@@ -429,19 +448,17 @@ def _product(entries: Sequence[Any], i: int) -> Iterator[Point]:
             yield head + tail
 
 
-def grid_size(tree: Mapping[str, Any]) -> int:
+def grid_size(tree: Mapping[str, Any], axis_values: AxisValues) -> int:
     """How many valid combinations the grid has."""
-    from .grid import axis_values
-
     n = 1
     for node in tree.values():
         if isinstance(node, dict):
-            n *= grid_size(node)
+            n *= grid_size(node, axis_values)
         elif isinstance(node, Branching):
             total = 0
             for value in axis_values(node.param):
                 sub = node.branch(value)
-                total += 1 if sub is None else grid_size(sub)
+                total += 1 if sub is None else grid_size(sub, axis_values)
             n *= total
         elif node.distribution != "constant":
             n *= len(axis_values(node))
@@ -454,80 +471,82 @@ def point_config(sweep: Any, point: Point) -> Dict[str, Any]:
 
 
 def _point_key(point: Point) -> frozenset:
-    from .grid import grid_key
-
     return frozenset((p.path, grid_key(v)) for p, v in point if p.distribution != "constant")
 
 
-def _run_key(tree: Mapping[str, Any], config: Any, cache: Dict[int, Any]) -> Optional[frozenset]:
-    """The key of the grid point a run's config stands for, or ``None`` if it lacks an active value."""
-    pairs: List[Tuple[Tuple[str, ...], Any]] = []
-    if not _match_level(tree, config, pairs, cache):
-        return None
-    return frozenset(pairs)
+class _Matcher:
+    """Which grid point a run's config stands for: the grid's seen-ness rules over a tree."""
 
+    def __init__(self, axis_values: AxisValues, widened: Callable[..., Any]) -> None:
+        self.axis_values = axis_values
+        self.widened = widened
+        self.cache: Dict[int, Any] = {}
 
-def _match_level(tree: Mapping[str, Any], config: Any, pairs: list, cache: Dict[int, Any]) -> bool:
-    from .grid import _MISSING, lookup
+    def run_key(self, tree: Mapping[str, Any], config: Any) -> Optional[frozenset]:
+        """The key of the point a run's config stands for, or ``None`` if it lacks an active value."""
+        pairs: List[Tuple[Tuple[str, ...], Any]] = []
+        if not self._level(tree, config, pairs):
+            return None
+        return frozenset(pairs)
 
-    for name in sorted(tree):
-        node = tree[name]
-        if isinstance(node, dict):
-            if not _match_level(node, config, pairs, cache):
+    def _level(self, tree: Mapping[str, Any], config: Any, pairs: list) -> bool:
+        for name in sorted(tree):
+            node = tree[name]
+            if isinstance(node, dict):
+                if not self._level(node, config, pairs):
+                    return False
+                continue
+            param = node.param if isinstance(node, Branching) else node
+            if param.distribution == "constant":
+                continue
+            value = lookup(config, param.path)
+            if value is MISSING:
                 return False
-            continue
-        param = node.param if isinstance(node, Branching) else node
-        if param.distribution == "constant":
-            continue
-        value = lookup(config, param.path)
-        if value is _MISSING:
-            return False
-        pairs.append((param.path, _grid_match(param, value, cache)))
-        if isinstance(node, Branching):
-            sub = node.branch(value)
-            if sub is not None and not _match_level(sub, config, pairs, cache):
-                return False
-    return True
+            pairs.append((param.path, self._match(param, value)))
+            if isinstance(node, Branching):
+                sub = node.branch(value)
+                if sub is not None and not self._level(sub, config, pairs):
+                    return False
+        return True
 
-
-def _grid_match(param: Any, value: Any, cache: Dict[int, Any]) -> Any:
-    """The grid key of the grid value a run's value stands for (see :mod:`grid`'s rule 4)."""
-    from .grid import _widened_key, axis_values, grid_key, value_key
-
-    entry = cache.get(id(param))
-    if entry is None:
-        values = axis_values(param)
-        keys = [grid_key(v) for v in values]
-        twins: Dict[Any, Any] = {}
-        for v, k in zip(values, keys):
-            twins.setdefault(value_key(v), k)
-        entry = cache[id(param)] = (set(keys), twins, [(v, k) for v, k in zip(values, keys) if isinstance(v, dict)])
-    known, twins, dicts = entry
-    key = grid_key(value)
-    if key in known:
+    def _match(self, param: Any, value: Any) -> Any:
+        """The grid key of the grid value a run's value stands for (rule 4 of :mod:`.grid`)."""
+        entry = self.cache.get(id(param))
+        if entry is None:
+            values = self.axis_values(param)
+            keys = [grid_key(v) for v in values]
+            twins: Dict[Any, Any] = {}
+            for v, k in zip(values, keys):
+                twins.setdefault(value_key(v), k)
+            dicts = [(v, k) for v, k in zip(values, keys) if isinstance(v, dict)]
+            entry = self.cache[id(param)] = (set(keys), twins, dicts)
+        known, twins, dicts = entry
+        key = grid_key(value)
+        if key in known:
+            return key
+        twin = twins.get(value_key(value))
+        if twin is not None:  # a list standing for a tuple, 1 for 1.0
+            return twin
+        if dicts and isinstance(value, dict):
+            return self.widened(value, dicts, key)
         return key
-    twin = twins.get(value_key(value))
-    if twin is not None:  # a list standing for a tuple, 1 for 1.0
-        return twin
-    if dicts and isinstance(value, dict):
-        return _widened_key(value, dicts, key)
-    return key
 
 
-def grid_next(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Optional[Dict[str, Any]]:
+def grid_next(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0, axis_values: AxisValues,
+              widened: Callable[..., Any]) -> Optional[Dict[str, Any]]:
     """The config of the first grid point no run has taken, or ``None`` when every one is taken.
 
     The seen-ness rules are the plain grid's (:func:`~.grid.next_point`): a
     run takes the point its active values name, whatever its state; keys a
-    run has beyond its active parameters never matter.
+    run has beyond its active parameters never matter.  The grid passes in
+    its own ``axis_values`` and ``widened`` (the key of a dict value a run
+    extended).
     """
-    from .grid import FAILED_STATES
-
     tree = sweep.parameters
-    cache: Dict[int, Any] = {}
+    matcher = _Matcher(axis_values, widened)
     taken: Dict[frozenset, int] = {}
     for run in runs:
-        key = _run_key(tree, run.config, cache)
+        key = matcher.run_key(tree, run.config)
         if key is None:
             continue
         if retry_failed and run.state in FAILED_STATES:
@@ -535,7 +554,7 @@ def grid_next(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Opti
                 taken[key] = taken.get(key, 0) + 1
         else:
             taken[key] = 0
-    for point in grid_points(tree):
+    for point in grid_points(tree, axis_values):
         key = _point_key(point)
         state = taken.get(key)
         if state is not None and (state == 0 or state > retry_failed):
@@ -546,8 +565,7 @@ def grid_next(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Opti
 
 def sample(sweep: Any, rng: Any) -> Dict[str, Any]:
     """A random run config: each level's parameters in tree order, a branch only after its value is drawn."""
-    from .distributions import sample as draw
-
+    draw = distributions.sample
     point: Point = []
 
     def walk(tree: Mapping[str, Any]) -> None:
@@ -592,8 +610,6 @@ class _Encoding:
 
     def encode(self, config: Any, bad: List[str]) -> Optional[List[float]]:
         """A run's config as a unit point (``None`` if an active value is missing; impossible ones go to ``bad``)."""
-        from .grid import _MISSING, lookup
-
         u = list(self.neutral)
         ok = [True]
 
@@ -607,7 +623,7 @@ class _Encoding:
                 if param.distribution == "constant":
                     continue
                 value = lookup(config, param.path)
-                if value is _MISSING:
+                if value is MISSING:
                     ok[0] = False
                     return
                 j = self.index[id(param)]
@@ -709,9 +725,5 @@ def bayes_next(sweep: Any, runs: Sequence[Any], rng: Any, *, axis_factory: Any, 
 
 
 def _warn_bad(run: Any, bad: Sequence[str]) -> None:
-    import warnings
-
-    from .errors import MinisweepWarning
-
     warnings.warn("bayes: run %s has %s, which the sweep's parameters do not allow; the run is left out of the "
                   "model" % (run.id, ", ".join(bad)), MinisweepWarning, stacklevel=5)

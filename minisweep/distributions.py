@@ -1,18 +1,26 @@
-"""The 18 W&B parameter distributions: how to draw from them, and their CDFs.
+"""The 18 W&B parameter distributions: their keys, how to draw from them, their CDFs.
+
+Everything minisweep knows about a distribution is in this module, so a new
+one means editing this file (and the tests): its keys and defaults in
+:data:`DISTRIBUTIONS`, and one branch in each operation below.  The
+validator (:mod:`.sweepconfig`), the grid, random and Bayesian search only
+call these functions.
 
 Each distribution is a recipe for turning one uniform random number ``u`` in
-[0, 1) into a parameter value.  Three operations are all the search layer
+[0, 1) into a parameter value.  Four operations are all the search layer
 needs:
 
 ``sample(param, rng)``
     one random draw, using only the ``random.Random`` it is given (never the
     module-global one), so a sweep's draws are reproducible from its seed.
 ``cdf(param, value)`` and ``ppf(param, u)``
-    the prior's cumulative distribution function and its inverse.  Bayesian
+    the prior's cumulative distribution function and its inverse: the
+    mapping between a parameter's values and the unit interval.  Bayesian
     search works in the unit cube of prior CDFs: ``cdf`` maps a run's value
     into [0, 1] (log-scale distributions become linear there), ``ppf`` maps a
     proposal back.  For discrete distributions ``ppf`` returns an allowed
-    value (rounded, quantised, or a category).
+    value (rounded, quantised, or a category); :func:`quantised_values` lists
+    every value a ``q_*`` distribution can reach.
 ``grid_values(param)``
     the values a grid enumerates, exactly as W&B lists them.
 
@@ -32,9 +40,52 @@ True
 """
 
 import math
-from typing import Any, List
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-__all__ = ["sample", "cdf", "ppf", "grid_values", "quantize", "is_log_scale"]
+from ._compat import NormalDist
+from .values import value_key
+
+if TYPE_CHECKING:
+    import random
+
+    from .sweepconfig import Param
+
+__all__ = ["DISTRIBUTIONS", "DEPRECATED", "GRID_DISTRIBUTIONS", "sample", "cdf", "ppf", "grid_values",
+           "quantize", "quantised_values", "is_log_scale", "index_of", "beta_cdf", "beta_ppf"]
+
+#: Every distribution W&B knows, with the keys it takes and their defaults
+#: (``None``: required, no default).  The names, keys and defaults are those of
+#: W&B's sweep config schema (wandb/sweeps ``src/sweeps/config/schema.json``).
+DISTRIBUTIONS: Dict[str, Dict[str, Any]] = {
+    "constant": {"value": None},
+    "categorical": {"values": None},
+    "categorical_w_probabilities": {"values": None, "probabilities": None},
+    "int_uniform": {"min": None, "max": None},
+    "uniform": {"min": None, "max": None},
+    "q_uniform": {"min": None, "max": None, "q": 1.0},
+    "log_uniform": {"min": None, "max": None},
+    "log_uniform_values": {"min": None, "max": None},
+    "inv_log_uniform": {"min": None, "max": None},
+    "inv_log_uniform_values": {"min": None, "max": None},
+    "q_log_uniform": {"min": None, "max": None, "q": 1.0},
+    "q_log_uniform_values": {"min": None, "max": None, "q": 1.0},
+    "normal": {"mu": 0.0, "sigma": 1.0},
+    "q_normal": {"mu": 0.0, "sigma": 1.0, "q": 1.0},
+    "log_normal": {"mu": 0.0, "sigma": 1.0},
+    "q_log_normal": {"mu": 0.0, "sigma": 1.0, "q": 1.0},
+    "beta": {"a": 1.0, "b": 1.0},
+    "q_beta": {"a": 1.0, "b": 1.0, "q": 1.0},
+}
+
+#: Deprecated distributions whose bounds are natural-log exponents, and what to write instead.
+DEPRECATED = {
+    "log_uniform": "log_uniform_values",
+    "inv_log_uniform": "inv_log_uniform_values",
+    "q_log_uniform": "q_log_uniform_values",
+}
+
+#: Distributions a grid can enumerate (W&B: categorical, constant, int_uniform, q_uniform).
+GRID_DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "q_uniform")
 
 _EPS = 1e-12
 
@@ -51,13 +102,13 @@ def quantize(x: float, q: float) -> Any:
     return float(r)
 
 
-def is_log_scale(param: Any) -> bool:
+def is_log_scale(param: "Param") -> bool:
     """Whether the distribution is uniform on a log scale (its CDF is linear in log x)."""
     return param.distribution in ("log_uniform", "log_uniform_values", "inv_log_uniform",
                                   "inv_log_uniform_values", "q_log_uniform", "q_log_uniform_values")
 
 
-def _log_bounds(param: Any):
+def _log_bounds(param: "Param") -> Tuple[float, float]:
     """Natural-log bounds of the log-uniform family."""
     d = param.distribution
     if d in ("log_uniform", "q_log_uniform"):
@@ -67,7 +118,7 @@ def _log_bounds(param: Any):
     return math.log(param.min), math.log(param.max)
 
 
-def _log_uniform(param: Any, u: float) -> float:
+def _log_uniform(param: "Param", u: float) -> float:
     """The log-uniform family's value at quantile ``u``, never outside its range.
 
     ``exp(log(m))`` is not always ``m`` (``exp(log(1e-5))`` is below ``1e-5``), so
@@ -82,7 +133,7 @@ def _log_uniform(param: Any, u: float) -> float:
     return min(max(x, math.exp(lo)), math.exp(hi))
 
 
-def sample(param: Any, rng: Any) -> Any:
+def sample(param: "Param", rng: "random.Random") -> Any:
     """One draw from ``param``'s distribution, using ``rng`` (a ``random.Random``)."""
     d = param.distribution
     if d == "constant":
@@ -120,13 +171,7 @@ def _weighted_index(probabilities: List[float], u: float) -> int:
     return max(i for i, p in enumerate(probabilities) if p > 0)
 
 
-def _normal():
-    from ._compat import NormalDist
-
-    return NormalDist
-
-
-def cdf(param: Any, value: Any) -> float:
+def cdf(param: "Param", value: Any) -> float:
     """The prior CDF of ``value``, in [0, 1].
 
     Categorical values map to the centre of their slot: ``(index + 0.5) / n``;
@@ -154,19 +199,19 @@ def cdf(param: Any, value: Any) -> float:
     if d in ("normal", "q_normal"):
         if param.sigma == 0:
             return 0.5
-        return _clip(_normal()(param.mu, param.sigma).cdf(value))
+        return _clip(NormalDist(param.mu, param.sigma).cdf(value))
     if d in ("log_normal", "q_log_normal"):
         if value <= 0:
             return 0.0
         if param.sigma == 0:
             return 0.5
-        return _clip(_normal()(param.mu, param.sigma).cdf(math.log(value)))
+        return _clip(NormalDist(param.mu, param.sigma).cdf(math.log(value)))
     if d in ("beta", "q_beta"):
         return _clip(beta_cdf(min(max(value, 0.0), 1.0), param.a, param.b))
     raise ValueError("unknown distribution %r" % d)
 
 
-def ppf(param: Any, u: float) -> Any:
+def ppf(param: "Param", u: float) -> Any:
     """The inverse of :func:`cdf`: the value at quantile ``u`` (discrete values rounded)."""
     d = param.distribution
     u = _clip(u)
@@ -184,7 +229,7 @@ def ppf(param: Any, u: float) -> Any:
         x = _log_uniform(param, u)
     elif d in ("normal", "q_normal", "log_normal", "q_log_normal"):
         uu = min(max(u, 1e-9), 1 - 1e-9)
-        x = param.mu if param.sigma == 0 else _normal()(param.mu, param.sigma).inv_cdf(uu)
+        x = param.mu if param.sigma == 0 else NormalDist(param.mu, param.sigma).inv_cdf(uu)
         if d in ("log_normal", "q_log_normal"):
             x = math.exp(x)
     elif d in ("beta", "q_beta"):
@@ -200,7 +245,7 @@ def _clip(u: float) -> float:
     return 0.0 if u < 0.0 else 1.0 if u > 1.0 else float(u)
 
 
-def grid_values(param: Any) -> List[Any]:
+def grid_values(param: "Param") -> List[Any]:
     """The values a grid search enumerates for ``param``, in W&B's order.
 
     ``int_uniform`` gives ``min .. max`` inclusive; ``q_uniform`` gives
@@ -230,10 +275,28 @@ def grid_values(param: Any) -> List[Any]:
     raise ValueError("grid search cannot enumerate distribution %r" % d)
 
 
+def quantised_values(param: "Param", limit: int) -> Optional[Tuple[int, List[Any]]]:
+    """Every value a quantised (``q_*``) parameter can take, in increasing order.
+
+    They are the multiples ``k * q`` between its prior's ends (``ppf`` at 0
+    and 1, already quantised), returned as ``(k0, [k0 * q, (k0 + 1) * q, ...])``;
+    ``None`` when there are more than ``limit`` of them.
+
+    >>> from .sweepconfig import Param
+    >>> quantised_values(Param(("bs",), "q_log_uniform_values", min=16, max=64, q=16), 1000)
+    (1, [16, 32, 48, 64])
+    >>> quantised_values(Param(("x",), "q_uniform", min=0.0, max=1.0, q=1e-5), 1000) is None
+    True
+    """
+    lo, hi = ppf(param, 0.0), ppf(param, 1.0)
+    k0, k1 = int(round(lo / param.q)), int(round(hi / param.q))
+    if k1 - k0 >= limit:
+        return None
+    return k0, [quantize(k * param.q, param.q) for k in range(k0, k1 + 1)]
+
+
 def index_of(values: List[Any], value: Any) -> int:
     """Index of ``value`` in a categorical list, comparing as a grid does (1 == 1.0, True != 1)."""
-    from .grid import value_key
-
     key = value_key(value)
     for i, v in enumerate(values):
         if value_key(v) == key:

@@ -11,7 +11,7 @@ order, and so do we:
    every point and is not part of the product.
 3. Duplicate values collapse.  Values compare *as values*: ``1.0`` equals
    ``1``, key order in a dict does not matter, but ``True`` stays distinct from
-   ``1``, and a tuple stays distinct from a list (see :func:`grid_key`; a run's
+   ``1``, and a tuple stays distinct from a list (see :func:`~.values.grid_key`; a run's
    stored list may then stand for either).  A collapsed value keeps the place of its
    first occurrence and is proposed as written in its last (W&B's quirk).
 4. A point is *seen* once any run in the sweep has it, whatever that run's
@@ -37,65 +37,20 @@ crashed be tried up to N more times.
 """
 
 import itertools
-import math
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import conditional
 from .conditional import has_branches
 from .distributions import grid_values
+from .runs import FAILED_STATES, Run
+from .values import MISSING, grid_key, lookup, value_key
 
-__all__ = ["value_key", "grid_key", "axis_values", "points", "size", "next_point", "FAILED_STATES"]
+if TYPE_CHECKING:
+    import random
 
-#: States that ``retry_failed`` treats as "did not really run".
-FAILED_STATES = ("failed", "crashed")
+    from .sweepconfig import SweepConfig
 
-_MISSING = object()
-
-
-def value_key(value: Any) -> Any:
-    """A hashable key under which equal parameter values are equal.
-
-    >>> value_key(1) == value_key(1.0), value_key(True) == value_key(1)
-    (True, False)
-    >>> value_key({"a": 1, "b": [2]}) == value_key({"b": [2.0], "a": 1})
-    True
-    """
-    if isinstance(value, bool):
-        return ("b", value)
-    if isinstance(value, (int, float)):
-        if isinstance(value, float):
-            if math.isnan(value):
-                return ("nan",)
-            if value.is_integer():
-                return ("n", int(value))
-        return ("n", value)
-    if value is None:
-        return ("z",)
-    if isinstance(value, str):
-        return ("s", value)
-    return _key(value, False)
-
-
-def _key(value: Any, tuples: bool) -> Any:
-    """:func:`value_key`, telling a tuple from a list when ``tuples`` (the grid's own rule)."""
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value_key(value)
-    if isinstance(value, (list, tuple)):
-        tag = "t" if tuples and isinstance(value, tuple) else "l"
-        return (tag,) + tuple(_key(v, tuples) for v in value)
-    if isinstance(value, dict):
-        return ("d",) + tuple(sorted((str(k), _key(v, tuples)) for k, v in value.items()))
-    return ("o", repr(value))
-
-
-def grid_key(value: Any) -> Any:
-    """The key under which the grid collapses equal values: :func:`value_key`, but a tuple is
-    not a list (W&B keys a grid value by its YAML dump, where a tuple is ``!!python/tuple``).
-
-    >>> grid_key([2, 3]) == grid_key((2, 3)), value_key([2, 3]) == value_key((2, 3))
-    (False, True)
-    """
-    return _key(value, True)
+__all__ = ["propose", "axis_values", "points", "size", "next_point", "FAILED_STATES"]
 
 
 def axis_values(param: Any) -> List[Any]:
@@ -120,7 +75,7 @@ def axis_values(param: Any) -> List[Any]:
     return values
 
 
-def _axes(sweep: Any) -> Tuple[List[Tuple[str, ...]], List[List[Any]], Dict[Tuple[str, ...], Any]]:
+def _axes(sweep: "SweepConfig") -> Tuple[List[Tuple[str, ...]], List[List[Any]], Dict[Tuple[str, ...], Any]]:
     """The searched paths, their de-duplicated values, and the constants."""
     paths: List[Tuple[str, ...]] = []
     axes: List[List[Any]] = []
@@ -134,10 +89,10 @@ def _axes(sweep: Any) -> Tuple[List[Tuple[str, ...]], List[List[Any]], Dict[Tupl
     return paths, axes, constants
 
 
-def points(sweep: Any) -> Iterator[Dict[Tuple[str, ...], Any]]:
+def points(sweep: "SweepConfig") -> Iterator[Dict[Tuple[str, ...], Any]]:
     """Every grid point in order, as ``{path: value}`` for the searched parameters."""
     if has_branches(sweep.parameters):  # conditional parameters: only the valid combinations
-        for point in conditional.grid_points(sweep.parameters):
+        for point in conditional.grid_points(sweep.parameters, axis_values):
             yield {p.path: v for p, v in point if p.distribution != "constant"}
         return
     paths, axes, _ = _axes(sweep)
@@ -145,10 +100,10 @@ def points(sweep: Any) -> Iterator[Dict[Tuple[str, ...], Any]]:
         yield dict(zip(paths, combo))
 
 
-def size(sweep: Any) -> int:
+def size(sweep: "SweepConfig") -> int:
     """How many points the grid has."""
     if has_branches(sweep.parameters):
-        return conditional.grid_size(sweep.parameters)
+        return conditional.grid_size(sweep.parameters, axis_values)
     _, axes, _ = _axes(sweep)
     n = 1
     for values in axes:
@@ -156,27 +111,24 @@ def size(sweep: Any) -> int:
     return n
 
 
-def lookup(config: Dict[str, Any], path: Sequence[str]) -> Any:
-    """The value at ``path`` in a nested config, or a private marker when absent."""
-    node: Any = config
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return _MISSING
-        node = node[key]
-    return node
+def propose(sweep: "SweepConfig", runs: Sequence["Run"], rng: "random.Random", *,
+            retry_failed: int = 0) -> Optional[Dict[str, Any]]:
+    """Grid search as a sampler (see :mod:`.search`): :func:`next_point`; a grid draws nothing, so ``rng`` is unused."""
+    return next_point(sweep, runs, retry_failed=int(retry_failed))
 
 
-def next_point(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Optional[Dict[str, Any]]:
+def next_point(sweep: "SweepConfig", runs: Sequence["Run"], *, retry_failed: int = 0) -> Optional[Dict[str, Any]]:
     """The config of the first point no run has taken yet, or ``None`` when the grid is done.
 
     Args:
-        sweep: a :class:`~.config.SweepConfig` with ``method: grid``.
+        sweep: a :class:`~.sweepconfig.SweepConfig` with ``method: grid``.
         runs: every run of the sweep so far (any state).
         retry_failed: how many extra attempts a point gets when all its runs
             failed or crashed (0: W&B's rule, every run counts).
     """
     if has_branches(sweep.parameters):
-        return conditional.grid_next(sweep, runs, retry_failed=retry_failed)
+        return conditional.grid_next(sweep, runs, retry_failed=retry_failed, axis_values=axis_values,
+                                     widened=_widened_key)
     paths, axes, constants = _axes(sweep)
     key_axes = [[grid_key(v) for v in values] for values in axes]
     known = [set(keys) for keys in key_axes]
@@ -195,7 +147,7 @@ def next_point(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0) -> Opt
         keys = []
         for path, seen, dicts, same in zip(paths, known, dict_axes, twins):
             value = lookup(run.config, path)
-            if value is _MISSING:
+            if value is MISSING:
                 break
             key = grid_key(value)
             if key not in seen and dicts and isinstance(value, dict):
@@ -247,5 +199,5 @@ def _widened_key(value: Dict[str, Any], dicts: List[Tuple[Dict[str, Any], Any]],
     return best
 
 
-def _ordered(sweep: Any, flat: Dict[Tuple[str, ...], Any]) -> Dict[Tuple[str, ...], Any]:
+def _ordered(sweep: "SweepConfig", flat: Dict[Tuple[str, ...], Any]) -> Dict[Tuple[str, ...], Any]:
     return {p.path: flat[p.path] for p in sweep.params if p.path in flat}

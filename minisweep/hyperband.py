@@ -37,15 +37,46 @@ epochs rarely wins.  Hyperband (Li et al., 2017) turns that into a rule with
 ['b: loss 5 at band 1 is worse than the threshold 2 (3 runs reached band 1, eta 2)']
 """
 
-from typing import Any, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["bands", "thresholds", "decisions", "runs_to_stop", "Decision"]
+if TYPE_CHECKING:
+    from .runs import Run
+    from .sweepconfig import SweepConfig
+
+__all__ = ["Hyperband", "bands", "thresholds", "decisions", "runs_to_stop", "Decision"]
 
 
-def bands(hb: Any) -> List[int]:
+class Hyperband:
+    """A sweep's ``early_terminate: {type: hyperband, ...}``, with defaults filled.
+
+    :func:`~.sweepconfig.parse_config` checks the keys and builds it; the
+    rules that use it are below.
+    """
+
+    __slots__ = ("min_iter", "max_iter", "s", "eta", "strict")
+
+    def __init__(self, min_iter: Optional[int] = None, max_iter: Optional[int] = None,
+                 s: Optional[float] = None, eta: float = 3, strict: bool = True) -> None:
+        self.min_iter = min_iter
+        self.max_iter = max_iter
+        self.s = s
+        self.eta = eta
+        self.strict = strict
+
+    def spec(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {"type": "hyperband", "eta": self.eta, "strict": self.strict}
+        for key in ("min_iter", "max_iter", "s"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+    def __repr__(self) -> str:
+        return "Hyperband(%s)" % ", ".join("%s=%r" % kv for kv in self.spec().items() if kv[0] != "type")
+
+
+def bands(hb: Hyperband) -> List[int]:
     """The iteration counts at which runs are compared.
 
-    >>> from .sweepconfig import Hyperband
     >>> bands(Hyperband(max_iter=81, s=3, eta=3))
     [3, 9, 27]
     >>> bands(Hyperband(min_iter=3, eta=3))[:5]
@@ -74,7 +105,7 @@ class Decision:
 
     __slots__ = ("run", "band", "threshold", "value", "stop", "metric", "reached", "eta", "strict")
 
-    def __init__(self, run: Any, band: int, threshold: float, value: float, stop: bool,
+    def __init__(self, run: "Run", band: int, threshold: float, value: float, stop: bool,
                  metric: str, reached: int, eta: float, strict: bool) -> None:
         self.run = run
         self.band = band
@@ -107,12 +138,12 @@ def _num(x: float) -> str:
     return "%g" % x
 
 
-def _signed_history(run: Any, metric: str, maximize: bool) -> List[float]:
+def _signed_history(run: "Run", metric: str, maximize: bool) -> List[float]:
     values = run.metric_values(metric)
     return [-v for v in values] if maximize else values
 
 
-def _band_table(hb: Any, histories: Sequence[List[float]]):
+def _band_table(hb: Hyperband, histories: Sequence[List[float]]) -> Tuple[List[int], List[float]]:
     """Per band: how many runs reached it, and its threshold (signed so lower is better)."""
     r = 1.0 / hb.eta
     counts: List[int] = []
@@ -124,11 +155,8 @@ def _band_table(hb: Any, histories: Sequence[List[float]]):
     return counts, limits
 
 
-def thresholds(sweep: Any, runs: Sequence[Any]) -> List[Optional[float]]:
+def thresholds(sweep: "SweepConfig", runs: Sequence["Run"]) -> List[Optional[float]]:
     """Per band, the threshold in the metric's own sign, or ``None`` when no run reached it."""
-    from .sweepconfig import parse_config
-
-    sweep = parse_config(sweep)
     metric = sweep.metric
     histories = [_signed_history(r, metric.name, metric.maximize) for r in runs]
     counts, limits = _band_table(sweep.early_terminate, histories)
@@ -136,11 +164,8 @@ def thresholds(sweep: Any, runs: Sequence[Any]) -> List[Optional[float]]:
     return [sign * t if n else None for n, t in zip(counts, limits)]
 
 
-def decisions(sweep: Any, runs: Sequence[Any]) -> List[Decision]:
+def decisions(sweep: "SweepConfig", runs: Sequence["Run"]) -> List[Decision]:
     """Hyperband's verdict on every running run that has reached at least one band."""
-    from .sweepconfig import parse_config
-
-    sweep = parse_config(sweep)
     hb, metric = sweep.early_terminate, sweep.metric
     if hb is None or metric is None:
         return []
@@ -169,6 +194,10 @@ def decisions(sweep: Any, runs: Sequence[Any]) -> List[Decision]:
     return out
 
 
-def runs_to_stop(sweep: Any, runs: Sequence[Any]) -> List[Decision]:
-    """The running runs hyperband would stop now, each a :class:`Decision` with its reason."""
+def runs_to_stop(sweep: "SweepConfig", runs: Sequence["Run"]) -> List[Decision]:
+    """The running runs hyperband would stop now, each a :class:`Decision` with its reason.
+
+    ``sweep`` is a parsed :class:`~.sweepconfig.SweepConfig` (as for every
+    function here); :func:`minisweep.runs_to_stop` (:func:`.search.runs_to_stop`)
+    also takes a raw config."""
     return [d for d in decisions(sweep, runs) if d.stop]

@@ -93,7 +93,7 @@ import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .errors import StoreError
-from .sharedfs import O_NOFOLLOW, NotAFile, create_file, open_file
+from .sharedfs import O_NOFOLLOW, NotAFile, create_file, open_file, unlink_quietly, write_all
 
 __all__ = ["LeaseLock", "LOCK_FORMAT"]
 
@@ -112,22 +112,17 @@ def _token() -> str:
     return binascii.hexlify(os.urandom(8)).decode("ascii")
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
 def _pwrite_all(fd: int, data: bytes) -> None:
     """Write ``data`` at offset 0."""
     if not hasattr(os, "pwrite"):  # pragma: no cover - Windows
         os.lseek(fd, 0, os.SEEK_SET)
-        _write_all(fd, data)
+        write_all(fd, data)
         return
     view, offset = memoryview(data), 0
     while view:
         n = os.pwrite(fd, view, offset)
+        if n <= 0:  # as in sharedfs.write_all: an error, not a loop for ever
+            raise OSError(errno.EIO, "pwrite returned %d" % n)
         view, offset = view[n:], offset + n
 
 
@@ -236,7 +231,7 @@ class LeaseLock:
                 if self._link(tmp, fd):
                     self._reusable = False  # until released cleanly
                     if self.record is None:
-                        _unlink_quietly(tmp)
+                        unlink_quietly(tmp)
                     st = os.fstat(fd)
                     with self._mutex:
                         self._fd, self._ino, self._beat, self._lease = fd, (st.st_dev, st.st_ino), 0, lease
@@ -297,15 +292,15 @@ class LeaseLock:
                     os.close(fd)
             self._reusable = False
         if self.record is not None:
-            _unlink_quietly(path)  # whoever else names the old file keeps it; we start a fresh one
+            unlink_quietly(path)  # whoever else names the old file keeps it; we start a fresh one
         try:
             fd = create_file(path)  # readable by whoever shares the folder (see .sharedfs)
             try:
-                _write_all(fd, data)
+                write_all(fd, data)
             finally:
                 os.close(fd)  # on NFS, close sends the record to the server before anyone can see it
         except OSError as exc:
-            _unlink_quietly(path)
+            unlink_quietly(path)
             raise StoreError("cannot write the lock record %s: %s" % (path, exc.strerror or exc),
                              path=path, errno=exc.errno) from exc
         self._reusable = self.record is not None
@@ -314,14 +309,14 @@ class LeaseLock:
     def _drop_record(self, path: str) -> None:
         """After a failed or timed-out acquisition: a temporary record goes; a kept one stays for next time."""
         if self.record is None:
-            _unlink_quietly(path)
+            unlink_quietly(path)
 
     def close(self) -> None:
         """Release the lock if held and remove the kept record file (the object may be used again)."""
         self.release()
         with self._mutex:
             if self.record is not None and self._fd is None:
-                _unlink_quietly(self.record)
+                unlink_quietly(self.record)
                 self._reusable = False
 
     def _link(self, tmp: str, fd: int) -> bool:
@@ -389,7 +384,7 @@ class LeaseLock:
                 except FileExistsError:
                     pass
         finally:
-            _unlink_quietly(tomb)
+            unlink_quietly(tomb)
 
     # ----------------------------------------------------------------- holding
 
@@ -407,7 +402,7 @@ class LeaseLock:
                     os.pwrite(fd, digits, self._beat_offset)
                 else:  # pragma: no cover - Windows
                     os.lseek(fd, self._beat_offset, os.SEEK_SET)
-                    _write_all(fd, digits)
+                    write_all(fd, digits)
                 os.fsync(fd)  # other NFS clients see the beat only once it reaches the server
             except OSError:
                 pass  # a missed beat is survivable; the next one may succeed
@@ -440,6 +435,7 @@ class LeaseLock:
                     self._wake.wait(timeout=interval)
                     continue
                 idle = 0
+                # real time, not the injected clock: this thread really waits (on a Condition) between beats
                 remaining = self._last_beat + interval - time.monotonic()
                 if remaining > 0:
                     self._wake.wait(timeout=remaining)
@@ -501,10 +497,3 @@ def _lease_of(content: bytes, default: float) -> float:
     if value > 0 and value < 1e7:
         return value
     return default
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

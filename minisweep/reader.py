@@ -19,14 +19,18 @@ standard library.  TOML needs :mod:`tomllib` (Python 3.11+).
 'random'
 """
 
+import copy
+import json
 import os
 import sys
 from typing import Any, Dict, Optional, Tuple
 
 from ._compat import isfile
 from .errors import ConfigError
+from .yamlreader import MAX_DEPTH, MAX_EXPANDED
+from .yamlreader import load as load_yaml
 
-__all__ = ["read_config"]
+__all__ = ["read_config", "read_config_with_positions", "kind_of"]
 
 _SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
@@ -41,26 +45,44 @@ def read_config(source: Any) -> Dict[str, Any]:
     """
     value, _, name = read_config_with_positions(source)
     if not isinstance(value, dict):
-        from .sweepconfig import _kind
-
         raise ConfigError("a sweep config must be a mapping with 'method' and 'parameters', got %s"
-                          % _kind(value), source=name)
+                          % kind_of(value), source=name)
     return value
+
+
+def kind_of(value: Any) -> str:
+    """What a value read from a config is, in the words of an error message.
+
+    >>> kind_of([1]), kind_of({}), kind_of(True), kind_of(None), kind_of(1.5)
+    ('a list', 'a mapping', 'a boolean', 'null', 'a number')
+    """
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a %s" % type(value).__name__
 
 
 def read_config_with_positions(source: Any) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], Optional[str]]:
     """Like :func:`read_config`, also returning key positions and the file name.
 
     The positions map key paths (tuples) to (line, column), when the source is
-    text; the validator uses them to put line numbers on its messages.
+    text; the validator uses them to put line numbers on its messages.  A
+    parsed :class:`~.sweepconfig.SweepConfig` (which this module does not
+    import: the validator is built on the reader, not the other way round) is
+    read back as its :meth:`~.sweepconfig.SweepConfig.to_dict`.
     """
-    from .sweepconfig import SweepConfig
-
-    if isinstance(source, SweepConfig):
+    if _is_parsed(source):
         return source.to_dict(), None, source.source
     if isinstance(source, dict):
-        import copy
-
         _check_shape(source, None)
         return copy.deepcopy(source), None, None
     if isinstance(source, bytes):
@@ -82,6 +104,12 @@ def read_config_with_positions(source: Any) -> Tuple[Any, Optional[Dict[tuple, T
         return read_config_with_positions(value)
     raise ConfigError("a sweep config must be a dict, a function returning one, a file path, "
                       "or YAML/JSON text; got %s" % type(source).__name__)
+
+
+def _is_parsed(source: Any) -> bool:
+    """Whether ``source`` is a parsed SweepConfig (known by its shape: its class is defined above this module)."""
+    return not isinstance(source, (dict, str, bytes)) and callable(getattr(source, "to_dict", None)) \
+        and hasattr(source, "params") and hasattr(source, "source")
 
 
 def _looks_like_path(text: str) -> bool:
@@ -120,14 +148,10 @@ def _read_file(path: str) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], 
     return _parse_text(text, kind, name)
 
 
-def _parse_text(text: str, kind: Optional[str], name: Optional[str]):
-    from .yamlreader import load as load_yaml
-
+def _parse_text(text: str, kind: Optional[str], name: Optional[str]) -> Tuple[Any, Dict[tuple, Tuple[int, int]], Optional[str]]:
     if kind is None:
         kind = "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "yaml"
     if kind == "json":
-        import json
-
         try:
             value = json.loads(text.lstrip("\ufeff"))
         except json.JSONDecodeError as exc:
@@ -151,7 +175,7 @@ def _parse_text(text: str, kind: Optional[str], name: Optional[str]):
 
 def _parse_toml(data: bytes, name: str) -> Any:
     try:
-        import tomllib  # type: ignore[import-not-found]
+        import tomllib  # type: ignore[import-not-found]  # lazy: optional stdlib module (3.11+)
     except ImportError:
         raise ConfigError("reading TOML needs Python 3.11 or newer (its tomllib module); this is Python %d.%d "
                           "- write the config as YAML or JSON instead" % sys.version_info[:2], source=name) from None
@@ -175,8 +199,6 @@ def _check_shape(value: Any, name: Optional[str]) -> None:
     than 4300 digits.  Each would otherwise surface later as a RecursionError,
     a blow-up or a ValueError in whatever walks, prints or saves the config.
     """
-    from .yamlreader import MAX_DEPTH, MAX_EXPANDED
-
     shapes: Dict[int, Tuple[int, int]] = {}  # id(collection) -> (values in it, nesting)
     on_path = set()
 

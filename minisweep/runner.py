@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .command import ChildFailed
 from .errors import MinisweepError, StateError, StoreError
+from .runs import DONE_STATES, is_better
 from .session import ActiveRun, RunStopped, bind, unbind
 
 __all__ = ["agent", "AgentError", "Terminated", "DEFAULT_LEASE_SECONDS"]
@@ -861,9 +862,8 @@ class Progress:
             self.done += 1
             self.current.pop(e.run.id, None)
             value = self._value(e)
-            if value is not None and state in ("finished", "stopped"):
-                if self.best is None or (value > self.best if self.metric.maximize else value < self.best):
-                    self.best = value
+            if value is not None and state in DONE_STATES and is_better(value, self.best, self.metric.maximize):
+                self.best = value
             if not self.live:
                 tail = "" if value is None else " (%s=%s)" % (self.metric.name, _fmt_value(value))
                 self.stream.write("minisweep: run %s %s%s\n" % (e.run.id, state, tail))

@@ -9,24 +9,50 @@ the store persists.  Users can build one by hand to drive
 its lease lapsed), ``killed`` (stopped by the user, Ctrl-C), and minisweep's
 ``stopped`` (ended early by hyperband; W&B reports those as finished).
 
+This module is the one home of the groups of states the rest of the package
+reasons with, and of the rule that picks the best run:
+
+- :data:`ACTIVE_STATES`: claimed and not over (an agent is, or is about to be, busy with it);
+- :data:`TERMINAL_STATES`: over, never to change again; they split into
+- :data:`DONE_STATES`: ended as planned (``finished``, or ``stopped`` early by
+  hyperband), so its metric counts: for the best run, for ``metric.target``,
+  for the Bayesian model; and
+- :data:`BROKEN_STATES`: ended without completing (``failed``, ``crashed``, ``killed``);
+- :data:`FAILED_STATES`: the broken runs that ``retry_failed`` runs again (not
+  ``killed``: somebody meant that).
+
+The best run (:func:`best_run`) is the done run with the best finite value of
+the metric anywhere in its history or summary; on a tie, the first one (by
+position in the list given).
+
 >>> run = Run("r1", "finished", {"lr": 0.1}, history=[{"loss": 3.0}, {"loss": 2.5, "acc": 0.7}])
 >>> run.summary
 {'loss': 2.5, 'acc': 0.7}
 >>> run.metric_values("loss")
 [3.0, 2.5]
+>>> other = Run("r2", "stopped", {"lr": 0.3}, history=[{"loss": 1.5}])
+>>> best_run([run, other, Run("r3", "failed", history=[{"loss": 0.1}])], "loss").id
+'r2'
 """
 
 import math
 import operator
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Union
 
-__all__ = ["Run", "STATES", "TERMINAL_STATES", "ACTIVE_STATES"]
+__all__ = ["Run", "STATES", "TERMINAL_STATES", "ACTIVE_STATES", "DONE_STATES", "BROKEN_STATES", "FAILED_STATES",
+           "best_run", "is_better"]
 
 STATES = ("pending", "running", "finished", "failed", "crashed", "killed", "stopped")
 #: States a run never leaves.
 TERMINAL_STATES = ("finished", "failed", "crashed", "killed", "stopped")
 #: States of a run that holds (or is about to hold) an agent's attention.
 ACTIVE_STATES = ("pending", "running")
+#: Terminal states of a run that ended as planned: its metric counts (best run, target, the Bayesian model).
+DONE_STATES = ("finished", "stopped")
+#: Terminal states of a run that ended without completing: its metric is imputed, never the best.
+BROKEN_STATES = ("failed", "crashed", "killed")
+#: States that ``retry_failed`` treats as "did not really run" (a ``killed`` run was stopped on purpose).
+FAILED_STATES = ("failed", "crashed")
 
 
 def copy_config(value: Any) -> Any:
@@ -107,6 +133,15 @@ def is_number(value: Any) -> bool:
         return False
 
 
+def number_or(value: Any, default: float = 0.0) -> float:
+    """``value`` as a float if it is a usable number (:func:`is_number`), else ``default``.
+
+    >>> number_or(3), number_or("3"), number_or(float("nan"), -1.0)
+    (3.0, 0.0, -1.0)
+    """
+    return float(value) if is_number(value) else default
+
+
 class Run:
     """One run of a sweep.
 
@@ -170,3 +205,31 @@ class Run:
             return NotImplemented
         return (self.id, self.state, self.config, self.history, self.summary) == (
             other.id, other.state, other.config, other.history, other.summary)
+
+
+def is_better(value: float, than: Optional[float], maximize: bool = False) -> bool:
+    """``value`` strictly beats ``than`` (anything beats ``None``): the one comparison behind every "best".
+
+    >>> is_better(0.5, 0.7), is_better(0.5, 0.7, maximize=True), is_better(0.5, None), is_better(0.5, 0.5)
+    (True, False, True, False)
+    """
+    if than is None:
+        return True
+    return value > than if maximize else value < than
+
+
+def best_run(runs: Iterable[Run], name: str, maximize: bool = False) -> Optional[Run]:
+    """The run in :data:`DONE_STATES` with the best finite value of ``name`` (the first on a tie), or ``None``.
+
+    A run's value is :meth:`Run.best`: its best in the history and summary.
+    Runs in any other state, and runs that never logged a finite ``name``,
+    are never the best.
+    """
+    best, best_value = None, None
+    for run in runs:
+        if run.state not in DONE_STATES:
+            continue
+        value = run.best(name, maximize)
+        if value is not None and is_better(value, best_value, maximize):
+            best, best_value = run, value
+    return best

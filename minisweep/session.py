@@ -991,7 +991,7 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
         lock = threading.Lock()
 
         def write(item: Any, _path: str = path) -> None:
-            from .store import encode_value
+            from .jsonvalues import encode_value
 
             line = json.dumps(encode_value(item), allow_nan=False) + "\n"
             with lock:
@@ -1072,55 +1072,24 @@ def login(*args: Any, **kwargs: Any) -> bool:
     return True
 
 
-class _CurrentConfig:
-    """``minisweep.config``: the current run's :class:`Config` (empty outside a run)."""
+class _Current:
+    """``minisweep.config`` and ``minisweep.summary``: the current run's :class:`Config` or :class:`Summary`.
 
-    def _target(self) -> Config:
+    Every access is forwarded to that object of the run bound to the calling thread (see :func:`bind`),
+    or, outside a run, to a detached one that belongs to no run, so ``minisweep.config.lr`` works in a
+    script whether or not an agent runs it.  Forwarded too: ``copy.copy`` and ``copy.deepcopy`` (a copy
+    of the current object), and ``del`` (where the object allows it).
+    """
+
+    __slots__ = ("_attribute", "_detached")
+
+    def __init__(self, attribute: str, detached: Any) -> None:
+        object.__setattr__(self, "_attribute", attribute)
+        object.__setattr__(self, "_detached", detached)
+
+    def _target(self) -> Any:
         run = current_run()
-        return run.config if run is not None else _detached
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target(), name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._target(), name, value)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._target()[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._target()[key] = value
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._target()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._target())
-
-    def __len__(self) -> int:
-        return len(self._target())
-
-    def __eq__(self, other: object) -> bool:
-        return self._target() == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._target())
-
-    def __copy__(self) -> Config:
-        return copy.copy(self._target())
-
-    def __deepcopy__(self, memo: Dict[int, Any]) -> Config:
-        return copy.deepcopy(self._target(), memo)
-
-
-class _CurrentSummary:
-    """``wandb.summary``: the current run's :class:`Summary` (an empty one outside a run)."""
-
-    def _target(self) -> Summary:
-        run = current_run()
-        return run.summary if run is not None else _detached_summary
+        return getattr(run, self._attribute) if run is not None else self._detached
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._target(), name)
@@ -1154,8 +1123,12 @@ class _CurrentSummary:
     def __repr__(self) -> str:
         return repr(self._target())
 
+    def __copy__(self) -> Any:
+        return copy.copy(self._target())
 
-_detached = Config()
-_detached_summary = Summary()
-config = _CurrentConfig()
-summary = _CurrentSummary()
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Any:
+        return copy.deepcopy(self._target(), memo)
+
+
+config = _Current("config", Config())
+summary = _Current("summary", Summary())

@@ -25,6 +25,18 @@ store therefore follows three rules, and this module is where they live:
    every member even when one of them runs with ``umask 077``; a private
    ``0700`` folder stays private.  The bits are set explicitly (``fchmod``),
    since the umask would otherwise remove them.
+4. **A whole file appears at once, or not at all.**  A document is replaced
+   by writing a temporary file next to it and renaming it over the old one
+   (:func:`write_atomic`), syncing the file and then its folder when it must
+   survive a power cut; a write loop never takes a short write for success
+   (:func:`write_all`).  Leftover ``.*.tmp`` files are never read.
+
+Every low-level file operation of the store and its lock lives here, so there
+is one copy of each: :func:`write_all`, :func:`fsync` (and
+:func:`fsync_dir`), :func:`write_atomic`, :func:`read_file`,
+:func:`unlink_quietly`.  A failure the caller should report becomes a
+:class:`~.errors.StoreError` naming the path and the ``errno``
+(:func:`store_error`).
 
 >>> import os, stat, tempfile
 >>> tmp = tempfile.TemporaryDirectory(); os.chmod(tmp.name, 0o2770)
@@ -48,10 +60,15 @@ not a regular file (a FIFO)
 
 import errno
 import os
+import shutil
 import stat
 
+from .errors import StoreError
+from .ids import new_id
+
 __all__ = ["NotAFile", "read_file", "open_file", "create_file", "make_dir", "make_dirs", "check_dir", "mode_for",
-           "O_NOFOLLOW"]
+           "O_NOFOLLOW", "write_all", "fsync", "fsync_dir", "write_atomic", "unlink_quietly", "remove_tree_quietly",
+           "store_error"]
 
 #: ``os.O_NOFOLLOW`` where the platform has it (not on Windows, which has no such links to fear here).
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -178,8 +195,6 @@ def make_dirs(base: str, *names: str) -> str:
     Raises:
         StoreError: a level is a symbolic link or not a directory, or cannot be made.
     """
-    from .errors import StoreError
-
     path = base
     for name in names:
         path = os.path.join(path, name)
@@ -192,8 +207,7 @@ def make_dirs(base: str, *names: str) -> str:
                 except FileExistsError:  # made meanwhile by another agent: check what it is
                     check_dir(path)
         except OSError as exc:
-            raise StoreError("cannot write to %s: %s" % (path, exc.strerror or exc), path=path,
-                             errno=exc.errno) from exc
+            raise store_error("cannot write to", path, exc) from exc
     return path
 
 
@@ -220,3 +234,80 @@ def _fchmod(fd: int, path: str, mode: int) -> None:
             os.chmod(path, mode)
         except OSError:
             pass
+
+
+def store_error(action: str, path: str, exc: OSError) -> StoreError:
+    """The :class:`~.errors.StoreError` to raise for ``exc``: ``"<action> <path>: <why>"``, with its ``errno``."""
+    return StoreError("%s %s: %s" % (action, path, exc.strerror or exc), path=path, errno=exc.errno)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd``, however short each ``os.write`` is.
+
+    Raises:
+        OSError: a write failed, or wrote nothing (``EIO``) instead of looping for ever.
+    """
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        if n <= 0:
+            raise OSError(errno.EIO, "write returned %d" % n)
+        view = view[n:]
+
+
+def fsync(fd: int) -> None:
+    """``os.fsync``.  Callers look it up here when they call it (``sharedfs.fsync(fd)``), so a test
+    (or ``benchmarks/stress.py --fsync-delay``) replaces it in one place to simulate a failing or slow disk."""
+    os.fsync(fd)
+
+
+def fsync_dir(path: str) -> None:
+    """Sync a directory, so the names made or renamed in it survive a power cut (where the system allows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # Windows cannot open directories; its renames are durable enough
+        return
+    try:
+        fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.EBADF, errno.EACCES):  # some filesystems refuse
+            raise
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: str, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` by ``data`` all at once (rule 4): a temporary file, (fsync,) rename (, fsync the folder).
+
+    Raises:
+        StoreError: it could not be written; ``path`` is then unchanged and no temporary file is left.
+    """
+    head, tail = os.path.split(path)
+    tmp = os.path.join(head, ".%s.%s.tmp" % (tail, new_id(12)))
+    try:
+        fd = create_file(tmp)
+        try:
+            write_all(fd, data)
+            if durable:
+                fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        if durable:
+            fsync_dir(head)
+    except OSError as exc:
+        unlink_quietly(tmp)
+        raise store_error("cannot write", path, exc) from exc
+
+
+def unlink_quietly(path: str) -> None:
+    """Remove the file ``path`` if it can be removed; never raises."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def remove_tree_quietly(path: str) -> None:
+    """Remove the folder ``path`` and what is in it, as far as possible; never raises."""
+    shutil.rmtree(path, ignore_errors=True)

@@ -6,8 +6,9 @@ distribution named (inferred when the author left it out), its defaults
 filled, nested ``parameters`` kept as a tree, and every problem reported at
 once as a :class:`~.errors.ConfigError` whose lines name the key path.
 
-The rules are W&B's (see ``WANDB_SWEEPS.md``).  Where W&B only *flags* a
-config but still runs it (an unknown top-level key, a ``goal`` that is not
+The rules are W&B's (its schema is wandb/sweeps
+``src/sweeps/config/schema.json``).  Where W&B only *flags* a config but
+still runs it (an unknown top-level key, a ``goal`` that is not
 minimize/maximize) we run it too and warn, suggesting the near miss.  Where
 W&B cannot run a parameter (a scalar where ``values`` needs a list, ``min``
 not below ``max``, an unknown distribution) we refuse, with a message naming
@@ -29,56 +30,28 @@ Traceback (most recent call last):
 minisweep.errors.ConfigError: parameters.lr: min 0.1 is not less than max 0.01
 """
 
+import datetime
 import math
 import re
+import warnings
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
+from . import distributions
+from .distributions import DEPRECATED, DISTRIBUTIONS, GRID_DISTRIBUTIONS
 from .errors import ConfigError, MinisweepWarning, Problem
+from .hyperband import Hyperband, bands
+from .reader import kind_of as _kind
+from .reader import read_config_with_positions
 
 __all__ = [
     "SweepConfig",
     "Param",
     "Metric",
-    "Hyperband",
     "parse_config",
-    "DISTRIBUTIONS",
     "METHODS",
 ]
 
 METHODS = ("grid", "random", "bayes")
-
-#: Every distribution W&B knows, with the keys it takes and their defaults
-#: (``None``: required, no default).
-DISTRIBUTIONS: Dict[str, Dict[str, Any]] = {
-    "constant": {"value": None},
-    "categorical": {"values": None},
-    "categorical_w_probabilities": {"values": None, "probabilities": None},
-    "int_uniform": {"min": None, "max": None},
-    "uniform": {"min": None, "max": None},
-    "q_uniform": {"min": None, "max": None, "q": 1.0},
-    "log_uniform": {"min": None, "max": None},
-    "log_uniform_values": {"min": None, "max": None},
-    "inv_log_uniform": {"min": None, "max": None},
-    "inv_log_uniform_values": {"min": None, "max": None},
-    "q_log_uniform": {"min": None, "max": None, "q": 1.0},
-    "q_log_uniform_values": {"min": None, "max": None, "q": 1.0},
-    "normal": {"mu": 0.0, "sigma": 1.0},
-    "q_normal": {"mu": 0.0, "sigma": 1.0, "q": 1.0},
-    "log_normal": {"mu": 0.0, "sigma": 1.0},
-    "q_log_normal": {"mu": 0.0, "sigma": 1.0, "q": 1.0},
-    "beta": {"a": 1.0, "b": 1.0},
-    "q_beta": {"a": 1.0, "b": 1.0, "q": 1.0},
-}
-
-#: Deprecated distributions whose bounds are natural-log exponents, and what to write instead.
-DEPRECATED = {
-    "log_uniform": "log_uniform_values",
-    "inv_log_uniform": "inv_log_uniform_values",
-    "q_log_uniform": "q_log_uniform_values",
-}
-
-#: Distributions a grid can enumerate (W&B: categorical, constant, int_uniform, q_uniform).
-GRID_DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "q_uniform")
 
 _TOP_LEVEL = (
     "method", "parameters", "metric", "early_terminate", "run_cap", "command", "program",
@@ -166,30 +139,6 @@ class Metric:
 
     def __repr__(self) -> str:
         return "Metric(%r, goal=%r)" % (self.name, self.goal)
-
-
-class Hyperband:
-    """``early_terminate: {type: hyperband, ...}`` with defaults filled."""
-
-    __slots__ = ("min_iter", "max_iter", "s", "eta", "strict")
-
-    def __init__(self, min_iter: Optional[int] = None, max_iter: Optional[int] = None,
-                 s: Optional[float] = None, eta: float = 3, strict: bool = True) -> None:
-        self.min_iter = min_iter
-        self.max_iter = max_iter
-        self.s = s
-        self.eta = eta
-        self.strict = strict
-
-    def spec(self) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"type": "hyperband", "eta": self.eta, "strict": self.strict}
-        for key in ("min_iter", "max_iter", "s"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        return out
-
-    def __repr__(self) -> str:
-        return "Hyperband(%s)" % ", ".join("%s=%r" % kv for kv in self.spec().items() if kv[0] != "type")
 
 
 class SweepConfig:
@@ -307,8 +256,6 @@ def parse_config(source: Any, *, warn: bool = True) -> SweepConfig:
     """
     if isinstance(source, SweepConfig):
         return source
-    from .reader import read_config_with_positions
-
     raw, positions, filename = read_config_with_positions(source)
     checker = _Checker(positions, filename)
     cfg = checker.check(raw)
@@ -317,8 +264,6 @@ def parse_config(source: Any, *, warn: bool = True) -> SweepConfig:
     cfg.warnings = [str(p) for p in checker.warnings]
     cfg.source = filename
     if warn and cfg.warnings:
-        import warnings
-
         for text in cfg.warnings:
             warnings.warn(text, MinisweepWarning, stacklevel=2)
     return cfg
@@ -341,22 +286,6 @@ def _fmt(value: Any) -> str:
     return repr(value)
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "a %s" % type(value).__name__
-
-
 def near_miss(word: str, choices: Any) -> Optional[str]:
     """The closest of ``choices`` to ``word``, or ``None`` if none is close.
 
@@ -365,7 +294,7 @@ def near_miss(word: str, choices: Any) -> Optional[str]:
     >>> near_miss("bayesian", ["grid", "random", "bayes"])
     'bayes'
     """
-    import difflib
+    import difflib  # lazy: needed only for a typo, and it costs as much as the validator to import
 
     aliases = {"max_runs": "run_cap", "runs": "run_cap", "n_runs": "run_cap", "num_runs": "run_cap",
                "count": "run_cap", "max_trials": "run_cap", "early_stopping": "early_terminate",
@@ -629,8 +558,6 @@ class _Checker:
             self.error(path, "hyperband needs min_iter, or max_iter and s "
                        "(e.g. {type: hyperband, min_iter: 3, eta: 3})")
         elif hb.max_iter is not None and hb.s is not None and hb.eta > 1:
-            from .hyperband import bands
-
             if not bands(hb):
                 self.error(path, "max_iter %s divided by eta %s is below 1, so hyperband has no band to stop at; "
                            "raise max_iter or s, or lower eta" % (_fmt(hb.max_iter), _fmt(hb.eta)))
@@ -720,8 +647,6 @@ class _Checker:
         _MAX_GRID_VALUES values, and draws that stay within floating point (a
         range wider than 1.8e308, a ``q`` so small that value / q overflows,
         a log-normal whose exp() overflows are refused here, not crashed on later)."""
-        from . import distributions
-
         d = p.distribution
         if d in ("constant", "categorical", "categorical_w_probabilities"):
             return True
@@ -753,10 +678,7 @@ class _Checker:
             hi = self._peek_number(spec["max"])
             if isinstance(lo, int) and isinstance(hi, int):
                 return "int_uniform"
-            if lo is not None and hi is not None:
-                return "uniform"
-            # let the numeric check report the culprit
-            return "uniform"
+            return "uniform"  # a bound that is not a number is reported by the numeric check
         keys = ", ".join(repr(k) for k in spec) or "nothing"
         self.error(path, "cannot tell the distribution from %s: give 'values', 'value', or 'min' and "
                    "'max', or name a 'distribution'" % keys)
@@ -855,8 +777,6 @@ class _Checker:
         traceback.  The usual culprit is an unquoted YAML date (``2020-01-01``
         is a date in YAML 1.1, as PyYAML reads it): quoting makes it a string.
         """
-        import datetime
-
         if value is None or isinstance(value, (str, bool, int, float)) or depth > 100:
             return
         if isinstance(value, (list, tuple)):

@@ -58,7 +58,8 @@ import sys
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
-from .runs import ACTIVE_STATES, is_number
+from .formatting import duration
+from .runs import ACTIVE_STATES, DONE_STATES, is_better, is_number
 
 __all__ = ["SweepWatch", "RunFacts", "Event", "sparkline", "watch"]
 
@@ -67,7 +68,6 @@ OVER_STATES = ("finished", "stopped", "cancelled")
 #: Eight levels, low to high, for terminals that can show them (UTF-8), and their ASCII stand-ins.
 SPARK_UNICODE = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
 SPARK_ASCII = "_.-:=+*#"
-_DONE = ("finished", "stopped")
 
 
 def sparkline(values: List[float], chars: str = SPARK_UNICODE, log: bool = False) -> str:
@@ -217,7 +217,7 @@ class SweepWatch:
             if old is None or old.state in ACTIVE_STATES:
                 self._ended(facts)
         number = run.index if isinstance(run.index, int) else len(self._facts)
-        value = facts.best if facts.state in _DONE else None
+        value = facts.best if facts.state in DONE_STATES else None
         if value is not None:
             if number not in self._series:
                 bisect.insort(self._series_keys, number)
@@ -236,15 +236,13 @@ class SweepWatch:
                 self._best_dirty = True
 
     def _better(self, a: float, b: Optional[float]) -> bool:
-        if b is None:
-            return True
-        return a > b if self.metric is not None and self.metric.maximize else a < b
+        return is_better(a, b, self.metric is not None and self.metric.maximize)
 
     def _recompute_best(self) -> None:
         self._best_dirty = False
         self.best = None
         for facts in self._facts.values():
-            if facts.state in _DONE and facts.best is not None and (
+            if facts.state in DONE_STATES and facts.best is not None and (
                     self.best is None or self._better(facts.best, self.best.best)):
                 self.best = facts
 
@@ -375,7 +373,7 @@ class SweepWatch:
             for f in shown:
                 run = f.run
                 started = (run.info or {}).get("started_at")
-                age = _age(now - started) if is_number(started) else "-"
+                age = duration(now - started, "age") if is_number(started) else "-"
                 state = "stopping" if run.id in self.stopping else f.state
                 middle.append(("%-24s %-9s %5d  %-12s %-12s %8s  %s" % (
                     self._name(run), state, f.iterations, _short(f.latest), _short(f.best), age,
@@ -427,16 +425,6 @@ def _flat(config: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
         else:
             out[prefix + str(key)] = value
     return out
-
-
-def _age(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return "%ds" % seconds
-    if seconds < 3600:
-        return "%dm%02ds" % divmod(seconds, 60)
-    h, rest = divmod(seconds, 3600)
-    return "%dh%02dm" % (h, rest // 60)
 
 
 # ------------------------------------------------------------------------------------ the loops

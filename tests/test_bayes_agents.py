@@ -1,6 +1,5 @@
 """Several agents on one bayes sweep: the GP works outside the claim lock (issue 16, issue 11 item 12)."""
 
-import tempfile
 import threading
 import unittest
 from unittest import mock
@@ -8,6 +7,7 @@ from unittest import mock
 import minisweep
 from minisweep import bayes, search
 from minisweep.runs import Run
+from tests.support import temp_dir
 
 
 class RecheckTest(unittest.TestCase):
@@ -41,9 +41,7 @@ class ConcurrentAgentsTest(unittest.TestCase):
     AGENTS = 3
 
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
+        self.dir = temp_dir(self)
 
     def test_agents_compute_suggestions_at_the_same_time(self):
         # Every agent's first GP suggestion waits at a barrier for the others'.

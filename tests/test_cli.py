@@ -9,16 +9,12 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 import unittest
 from pathlib import Path
 
 import minisweep
 from minisweep.command import expand_command, parse_metric_line
-from tests.test_agent import env_with
-
-ROOT = Path(__file__).resolve().parents[1]
-POSIX = os.name == "posix"
+from tests.support import POSIX, SLEEPER, CommandLineTest, alive, env_with
 
 
 # A program that records its argv and reports a metric on its output.
@@ -40,31 +36,6 @@ LOGS_ITSELF = textwrap.dedent("""\
         minisweep.log({"loss": (a.x - 0.3) ** 2 + 1.0 / (epoch + 1), "epoch": epoch})
     print("config seen:", dict(minisweep.config.items()))
     """)
-
-# A program that writes its pid and then waits a long time (to be stopped).
-SLEEPER = textwrap.dedent("""\
-    import os, sys, time
-    with open(os.environ["PID_OUT"], "a") as fh:
-        fh.write("%d\\n" % os.getpid())
-    print("loss=1.0", flush=True)
-    time.sleep(120)
-    """)
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover
-        return True
-    # a zombie that is not ours to reap still "exists": look at its state
-    try:
-        with open("/proc/%d/stat" % pid) as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
 
 class MacroTest(unittest.TestCase):
     """Expansion rules, checked without a process."""
@@ -150,24 +121,7 @@ class ProgressTest(unittest.TestCase):
         self.assertIn(" finished (loss=1)", text)
 
 
-class CliTest(unittest.TestCase):
-    def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
-        self.store = os.path.join(self.dir, "store")
-
-    def write(self, name, text):
-        path = os.path.join(self.dir, name)
-        with open(path, "w") as fh:
-            fh.write(text)
-        return path
-
-    def cli(self, *args, timeout=120, **env):
-        return subprocess.run([sys.executable, "-m", "minisweep"] + [str(a) for a in args], cwd=self.dir,
-                              env=env_with(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=timeout)
-
+class CliTest(CommandLineTest):
     def make_sweep(self, config_text, *extra):
         self.write("sweep.yaml", config_text)
         out = self.cli("sweep", "sweep.yaml", "--dir", self.store, "--project", "p", *extra)
@@ -177,9 +131,6 @@ class CliTest(unittest.TestCase):
         sweep_id = first.split()[2]
         self.assertIn("minisweep agent %s --dir %s" % (sweep_id, self.store), out.stdout)
         return sweep_id
-
-    def load(self, sweep_id):
-        return minisweep.load(sweep_id, dir=self.store)
 
     def test_real_children_get_wandb_argv(self):
         self.write("train.py", ECHO_ARGV)
@@ -347,23 +298,6 @@ class CliTest(unittest.TestCase):
         states = {r.config["q"]: r.state for r in self.load(sid).runs}
         self.assertEqual((states[1], states[2]), ("finished", "finished"))
         self.assertIn("stopped", (states[50], states[60]))
-
-    def start_agent(self, sweep_id, *extra, **env):
-        """`minisweep agent` in the background, for tests that stop, cancel or interrupt it."""
-        return subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sweep_id, "--dir", self.store]
-                                + list(extra), cwd=self.dir, env=env_with(**env), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, universal_newlines=True)
-
-    def wait_for_pid(self, path):
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if os.path.exists(path):
-                with open(path) as fh:
-                    text = fh.read().strip()
-                if text:
-                    return int(text.splitlines()[0])
-            time.sleep(0.05)
-        self.fail("the child never started")
 
     def test_pause_resume_stop(self):
         sid = self.make_sweep("method: random\nparameters:\n  x: {min: 0.0, max: 1.0}\n")

@@ -8,25 +8,20 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import minisweep
 from minisweep.runner import AgentError
-from tests.test_agent import env_with
+from tests.support import CommandLineTest, env_with
 
 CONFIG = {"program": "train.py", "method": "grid", "metric": {"name": "loss", "goal": "minimize"},
           "parameters": {"x": {"values": [1, 2]}}}
 
 
-class CliTest(unittest.TestCase):
+class CliTest(CommandLineTest):
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
-        self.store = os.path.join(self.dir, "store")
-        with open(os.path.join(self.dir, "train.py"), "w") as fh:
-            fh.write("print('loss=1')\n")
+        super().setUp()
+        self.write("train.py", "print('loss=1')\n")
 
     def start(self, *args, **env):
         env.setdefault("MINISWEEP_LEASE_SECONDS", "")

@@ -9,18 +9,13 @@ import itertools
 import json
 import os
 import random
-import subprocess
-import sys
-import tempfile
 import unittest
-import warnings
 
-import minisweep
 from minisweep import ConfigError, next_config, parse_config
 from minisweep.grid import size
 from minisweep.runs import Run
 
-from tests.test_agent import ROOT, env_with
+from tests.support import CommandLineTest, TempDirTest, temp_dir, warnings_are_errors
 
 OPTIMIZERS = {
     "batch_size": {"values": [32, 64]},
@@ -409,6 +404,7 @@ class ValidationTest(unittest.TestCase):
         self.assertIn({"m": 2, "k": "x", "n": 1}, run_grid(cfg))
 
     def test_a_file_error_names_the_line(self):
+        path = os.path.join(temp_dir(self), "sweep.yaml")
         text = ("method: grid\n"
                 "parameters:\n"
                 "  optimizer:\n"
@@ -416,12 +412,10 @@ class ValidationTest(unittest.TestCase):
                 "    when:\n"
                 "      adamw:\n"
                 "        beta1: {values: [0.9]}\n")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "sweep.yaml")
-            with open(path, "w") as f:
-                f.write(text)
-            with self.assertRaises(ConfigError) as caught:
-                parse_config(path)
+        with open(path, "w") as f:
+            f.write(text)
+        with self.assertRaises(ConfigError) as caught:
+            parse_config(path)
         self.assertEqual(caught.exception.key_path, "parameters.optimizer.when.adamw")
         self.assertEqual(caught.exception.line, 6)
 
@@ -434,14 +428,10 @@ class ValidationTest(unittest.TestCase):
         self.assertEqual(sweep({"x": {"values": [1]}}).extensions, [])
 
 
-class CheckTest(unittest.TestCase):
+class CheckTest(CommandLineTest):
     def test_check_labels_the_extension_in_one_line(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "sweep.json")
-            with open(path, "w") as f:
-                json.dump({"method": "grid", "parameters": OPTIMIZERS}, f)
-            out = subprocess.run([sys.executable, "-m", "minisweep", "check", path], cwd=str(ROOT), env=env_with(),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+        path = self.write("sweep.json", json.dumps({"method": "grid", "parameters": OPTIMIZERS}))
+        out = self.cli("check", path)
         self.assertEqual(out.returncode, 0, out.stderr)
         lines = out.stdout.splitlines()
         flagged = [line for line in lines if "not portable to W&B" in line]
@@ -451,34 +441,29 @@ class CheckTest(unittest.TestCase):
         self.assertIn("grid: 14 points", lines)
 
 
-class EndToEndTest(unittest.TestCase):
+class EndToEndTest(TempDirTest):
     def test_agent_runs_a_conditional_grid(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            sid = minisweep.sweep({"method": "grid", "metric": {"name": "loss"}, "parameters": OPTIMIZERS},
-                                  project="p", dir=tmp, seed=1)
-            received = []
+        warnings_are_errors(self)
+        sid = self.sweep({"method": "grid", "metric": {"name": "loss"}, "parameters": OPTIMIZERS})
+        received = []
 
-            def train(config):
-                received.append(dict(config))
-                return {"loss": config.get("beta1", 0.0) + config.get("momentum", 0.5)}
+        def train(config):
+            received.append(dict(config))
+            return {"loss": config.get("beta1", 0.0) + config.get("momentum", 0.5)}
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                self.assertEqual(minisweep.agent(sid, function=train, dir=tmp, quiet=True), 14)
-            result = minisweep.load(sid, dir=tmp)
+        self.assertEqual(self.agent(sid, train), 14)
+        result = self.load(sid)
         self.assertEqual([r.config for r in result.runs], run_grid(sweep(OPTIMIZERS)))
         self.assertEqual(received, [r.config for r in result.runs])
         self.assertEqual(result.state, "finished")
         self.assertEqual(result.best_run().config, {"batch_size": 32, "optimizer": "sgd", "lr": 0.1, "momentum": 0.0})
 
     def test_agent_runs_a_conditional_bayes_sweep(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            sid = minisweep.sweep({"method": "bayes", "metric": {"name": "loss"}, "run_cap": 8, "parameters": {
-                "opt": {"values": ["a", "b"], "when": {"a": {"x": {"min": 0.0, "max": 1.0}},
-                                                       "b": {"y": {"min": 0.0, "max": 1.0}}}}}},
-                project="p", dir=tmp, seed=1)
-            self.assertEqual(minisweep.agent(sid, function=lambda c: c.get("x", c.get("y")), dir=tmp, quiet=True), 8)
-            result = minisweep.load(sid, dir=tmp)
+        sid = self.sweep({"method": "bayes", "metric": {"name": "loss"}, "run_cap": 8, "parameters": {
+            "opt": {"values": ["a", "b"], "when": {"a": {"x": {"min": 0.0, "max": 1.0}},
+                                                   "b": {"y": {"min": 0.0, "max": 1.0}}}}}})
+        self.assertEqual(self.agent(sid, lambda c: c.get("x", c.get("y"))), 8)
+        result = self.load(sid)
         for run in result.runs:
             self.assertEqual(set(run.config), {"opt", "x"} if run.config["opt"] == "a" else {"opt", "y"})
 

@@ -3,16 +3,16 @@
 import json
 import os
 import sys
-import tempfile
 import unittest
 import warnings
 from pathlib import Path
 
 import minisweep
 from minisweep import ConfigError, MinisweepWarning, parse_config, read_config
-from minisweep.sweepconfig import DISTRIBUTIONS, near_miss
+from minisweep.distributions import DISTRIBUTIONS
+from minisweep.sweepconfig import near_miss
+from tests.support import CORPUS, needs_corpus, temp_dir
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sweep-configs"
 
 
 def cfg(parameters, method="random", **top):
@@ -397,11 +397,10 @@ class WarningsTest(unittest.TestCase):
 
 class ReadConfigTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
+        self.dir = temp_dir(self)
 
     def write(self, name, text):
-        path = os.path.join(self.tmp.name, name)
+        path = os.path.join(self.dir, name)
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
         return path
@@ -459,7 +458,7 @@ class ReadConfigTest(unittest.TestCase):
 
     def test_missing_and_empty_files(self):
         with self.assertRaises(ConfigError) as cm:
-            read_config(os.path.join(self.tmp.name, "nope.yaml"))
+            read_config(os.path.join(self.dir, "nope.yaml"))
         self.assertIn("no such file", str(cm.exception))
         with self.assertRaises(ConfigError) as cm:
             read_config(self.write("empty.yaml", "  \n"))
@@ -494,7 +493,7 @@ class ReadConfigTest(unittest.TestCase):
                          [path + ":2: max_runs: unknown top-level key, ignored; did you mean 'run_cap'?"])
 
 
-@unittest.skipUnless(CORPUS.is_dir(), "the shared corpus is not present")
+@needs_corpus
 class CorpusValidationTest(unittest.TestCase):
     """Which way each real config goes, and why.
 

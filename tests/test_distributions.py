@@ -1,8 +1,8 @@
 """Statistical tests of the 18 distributions, each against its own definition.
 
 Continuous distributions are checked with a one-sample Kolmogorov-Smirnov test
-against a CDF written here from the definition in ``WANDB_SWEEPS.md`` (never
-the module's own ``cdf``); discrete and quantised ones with a chi-square
+against a CDF written here from the distribution's definition in W&B's sweep
+configuration reference (never the module's own ``cdf``); discrete and quantised ones with a chi-square
 goodness-of-fit test whose cell probabilities come from the underlying
 continuous CDF over the rounding intervals ``[(k - 1/2) q, (k + 1/2) q)``.
 
@@ -33,6 +33,17 @@ _INF = float("inf")
 # ----------------------------------------------------------------------- the statistics
 
 
+def bisect(F, p: float, lo: float, hi: float) -> float:
+    """x in [lo, hi] with F(x) = p, for an increasing F."""
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if F(mid) < p:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
 def kolmogorov_quantile(p: float) -> float:
     """x with P(K <= x) = p for the Kolmogorov distribution (series, solved by bisection).
 
@@ -42,14 +53,7 @@ def kolmogorov_quantile(p: float) -> float:
     def cdf(x: float) -> float:
         return 1.0 - 2.0 * sum((-1) ** (k - 1) * math.exp(-2.0 * k * k * x * x) for k in range(1, 101))
 
-    lo, hi = 0.3, 3.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if cdf(mid) < p:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    return bisect(cdf, p, 0.3, 3.0)
 
 
 def ks_critical(n: int, alpha: float = ALPHA) -> float:
@@ -71,17 +75,6 @@ def ks_statistic(samples, F) -> float:
 
 def std_normal_cdf(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
-
-
-def bisect(F, p: float, lo: float, hi: float) -> float:
-    """x in [lo, hi] with F(x) = p, for an increasing F."""
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if F(mid) < p:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
 
 
 def chi2_critical(df: int, alpha: float = ALPHA) -> float:

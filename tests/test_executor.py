@@ -2,11 +2,11 @@
 
 import concurrent.futures
 import os
-import tempfile
 import unittest
 
 import minisweep
 from minisweep.runner import AgentError
+from tests.support import temp_dir
 
 
 def train(config):
@@ -38,27 +38,14 @@ class PureExecutor(concurrent.futures.ThreadPoolExecutor):
 
 
 class ExecutorTest(unittest.TestCase):
+    """What only executors do (the contract every back-end meets is in test_agent_contract)."""
+
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
+        self.dir = temp_dir(self)
 
     def grid(self, n):
         return minisweep.sweep({"method": "grid", "metric": {"name": "loss"},
                                 "parameters": {"x": {"values": list(range(n))}}}, dir=self.dir)
-
-    def test_process_pool_runs_every_point_once(self):
-        sid = self.grid(12)
-        with concurrent.futures.ProcessPoolExecutor(2) as ex:
-            started = minisweep.agent(sid, function=train, dir=self.dir, executor=ex, workers=3, quiet=True)
-        self.assertEqual(started, 12)
-        result = minisweep.load(sid, dir=self.dir)
-        self.assertEqual(sorted(r.config["x"] for r in result.runs), list(range(12)))
-        self.assertEqual(result.counts(), {"finished": 12})
-        pids = {r.summary["pid"] for r in result.runs}
-        self.assertNotIn(os.getpid(), pids)  # the runs ran in the workers
-        self.assertEqual(result.best_run().config, {"x": 3})
-        self.assertEqual(result.state, "finished")
 
     def test_count_and_thread_pool(self):
         sid = self.grid(10)
@@ -83,7 +70,8 @@ class ExecutorTest(unittest.TestCase):
         self.assertIn("not a lambda", str(cm.exception))
         self.assertEqual(minisweep.load(sid, dir=self.dir).runs, [])
 
-    def test_first_failures_give_up(self):
+    def test_first_failures_give_up_with_runs_in_flight(self):
+        # (with one run at a time: test_agent_contract)
         sid = minisweep.sweep({"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}, dir=self.dir)
         with concurrent.futures.ThreadPoolExecutor(2) as ex:
             with self.assertRaises(AgentError) as cm:

@@ -45,9 +45,9 @@ from pathlib import Path
 from minisweep import ConfigError, MinisweepWarning, next_config, parse_config, read_config
 from minisweep.sweepconfig import SweepConfig
 from minisweep.yamlreader import load
+from tests.support import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sweep-configs"
 
 BUDGET = 10.0  # seconds any single call may take: a hang detector (slow cases take ~0.3 s), not a speed test
 
@@ -379,7 +379,7 @@ def random_value(rng, depth=0):
 
 def random_distribution(rng):
     """A parameter spec of a random distribution with random (mostly sensible) keys."""
-    from minisweep.sweepconfig import DISTRIBUTIONS
+    from minisweep.distributions import DISTRIBUTIONS
 
     dist = rng.choice(sorted(DISTRIBUTIONS))
     spec = {"distribution": dist}

@@ -3,7 +3,8 @@
 import unittest
 
 from minisweep import next_config, parse_config
-from minisweep.grid import next_point, points, size, value_key
+from minisweep.grid import next_point, points, size
+from minisweep.values import value_key
 from minisweep.runs import Run
 
 

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -24,27 +23,7 @@ from minisweep.runs import Run
 from minisweep.errors import ConfigError, StoreError
 from minisweep.session import ActiveRun
 from minisweep.store import SweepStore
-from tests.test_agent import env_with
-from tests.test_cli import SLEEPER, alive
-
-POSIX = os.name == "posix"
-
-
-class TempDirTest(unittest.TestCase):
-    def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
-
-    def sweep(self, config, **kw):
-        return minisweep.sweep(config, project="p", dir=self.dir, seed=kw.pop("seed", 1), **kw)
-
-    def agent(self, sweep_id, function, **kw):
-        kw.setdefault("quiet", True)
-        return minisweep.agent(sweep_id, function=function, dir=self.dir, **kw)
-
-    def load(self, sweep_id):
-        return minisweep.load(sweep_id, dir=self.dir)
+from tests.support import POSIX, SLEEPER, CommandLineTest, TempDirTest, alive, env_with
 
 
 # ------------------------------------------------------------------------------ 1. config aliasing
@@ -433,42 +412,10 @@ LEAVES_A_GRANDCHILD = textwrap.dedent("""\
 
 
 @unittest.skipUnless(POSIX, "process groups and signals")
-class ProcessLifecycleTest(TempDirTest):
-    def setUp(self):
-        super().setUp()
-        self.store = os.path.join(self.dir, "store")
-
-    def write(self, name, text):
-        path = os.path.join(self.dir, name)
-        with open(path, "w") as fh:
-            fh.write(text)
-        return path
-
+class ProcessLifecycleTest(CommandLineTest):
     def make_sweep(self, program, values):
         return minisweep.sweep({"program": program, "method": "grid", "metric": {"name": "loss"},
                                 "parameters": {"x": {"values": values}}}, project="p", dir=self.store)
-
-    def start_agent(self, sweep_id, *extra, **env):
-        return subprocess.Popen([sys.executable, "-m", "minisweep", "agent", sweep_id, "--dir", self.store]
-                                + list(extra), cwd=self.dir, env=env_with(**env), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, universal_newlines=True)
-
-    def wait_for_pid(self, path):
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if os.path.exists(path):
-                with open(path) as fh:
-                    text = fh.read().strip()
-                if text:
-                    return int(text.splitlines()[0])
-            time.sleep(0.05)
-        self.fail("the child never started")
-
-    def wait_gone(self, pid, seconds=10):
-        deadline = time.time() + seconds
-        while alive(pid) and time.time() < deadline:
-            time.sleep(0.05)
-        return not alive(pid)
 
     def test_sigterm_and_sighup_stop_the_program_and_record_the_run(self):
         self.write("train.py", SLEEPER)

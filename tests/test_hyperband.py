@@ -3,9 +3,8 @@
 import unittest
 
 from minisweep import parse_config, runs_to_stop
-from minisweep.hyperband import bands, decisions, thresholds
+from minisweep.hyperband import Hyperband, bands, decisions, thresholds
 from minisweep.runs import Run
-from minisweep.sweepconfig import Hyperband
 
 
 def sweep(goal="minimize", **et):

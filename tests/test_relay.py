@@ -4,7 +4,6 @@ import io
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import unittest
@@ -12,7 +11,7 @@ import unittest
 import minisweep
 from minisweep.command import CommandFunction, _Relay, _Sources
 from minisweep.errors import StoreError
-from tests.test_agent import env_with
+from tests.support import CommandLineTest, env_with, temp_dir
 
 POSIX = os.name == "posix"
 
@@ -50,17 +49,7 @@ PRINTS_A_LOT = textwrap.dedent("""\
     """)
 
 
-class AgentOutputTest(unittest.TestCase):
-    def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
-        self.store = os.path.join(self.dir, "store")
-
-    def write(self, name, text):
-        with open(os.path.join(self.dir, name), "w") as fh:
-            fh.write(text)
-
+class AgentOutputTest(CommandLineTest):
     def make_sweep(self, program, metric="loss", extra=""):
         self.write("train.py", program)
         config = {"program": "train.py", "method": "grid", "parameters": {"x": {"values": [1]}}}
@@ -184,11 +173,10 @@ class BrokenStream:
 
 class RelayTest(unittest.TestCase):
     def relay(self, data, active, echo=None, metrics=("loss",)):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        rows_path = os.path.join(tmp.name, "rows.jsonl")
+        tmp = temp_dir(self)
+        rows_path = os.path.join(tmp, "rows.jsonl")
         open(rows_path, "w").close()
-        owner = CommandFunction(tmp.name, ["x"], None, sweep_id="s", project="p", echo=echo, metrics=list(metrics))
+        owner = CommandFunction(tmp, ["x"], None, sweep_id="s", project="p", echo=echo, metrics=list(metrics))
         log = io.BytesIO()
         log.close = lambda: None
         relay = _Relay(owner, FakeProc(data), log, _Sources(active, rows_path))
@@ -220,9 +208,8 @@ class RelayTest(unittest.TestCase):
             def poll(self, force=False):
                 return [{"_step": 1, "loss": 0.5, "acc": 0.25}] if force else []
 
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        rows_path = os.path.join(tmp.name, "rows.jsonl")
+        tmp = temp_dir(self)
+        rows_path = os.path.join(tmp, "rows.jsonl")
         with open(rows_path, "w") as fh:
             fh.write('{"loss": 0.75}\n')   # the program logs loss itself
         active = FakeActive()
@@ -230,7 +217,7 @@ class RelayTest(unittest.TestCase):
         sources.poll(final=True)
         self.assertEqual(active.rows, [{"loss": 0.75}, {"_step": 1, "acc": 0.25}])
         self.assertIsNone(sources.failure)
-        broken = _Sources(FakeActive(fail_after=0), os.path.join(tmp.name, "none.jsonl"), [OneRow()])
+        broken = _Sources(FakeActive(fail_after=0), os.path.join(tmp, "none.jsonl"), [OneRow()])
         broken.poll(final=True)
         self.assertEqual(broken.failure, "recording a TensorBoard scalar failed: disk full while writing the journal")
 
@@ -251,11 +238,10 @@ class RelayTest(unittest.TestCase):
                 return []
 
         data = b"x" * (3 * _Relay.CHUNK)
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        rows_path = os.path.join(tmp.name, "rows.jsonl")
+        tmp = temp_dir(self)
+        rows_path = os.path.join(tmp, "rows.jsonl")
         open(rows_path, "w").close()
-        owner = CommandFunction(tmp.name, ["x"], None, sweep_id="s", project="p", metrics=["loss"])
+        owner = CommandFunction(tmp, ["x"], None, sweep_id="s", project="p", metrics=["loss"])
         owner.reader = Tripping
         log = io.BytesIO()
         relay = _Relay(owner, FakeProc(data), log, _Sources(active, rows_path))

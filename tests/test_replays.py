@@ -27,7 +27,7 @@ from pathlib import Path
 
 import minisweep
 
-from .test_agent import env_with
+from .support import env_with
 
 REPLAYS = Path(__file__).resolve().parent / "replays"
 

@@ -2,15 +2,18 @@
 
 import html.parser
 import math
+import os
 import random
 import re
 import unittest
-import warnings
 
+import minisweep
 from minisweep.api import SweepResult
-from minisweep.report import importance, render_report
+from minisweep.importance import importance
+from minisweep.report import render_report
 from minisweep.runs import Run
 from minisweep.sweepconfig import parse_config
+from tests.support import CommandLineTest, warnings_are_errors
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_METRIC = "loss & \"quoted\" 'too' <b>"
@@ -124,10 +127,7 @@ class PageTestCase(unittest.TestCase):
     """Warnings are errors; check_page holds what every page must satisfy."""
 
     def setUp(self):
-        catcher = warnings.catch_warnings()
-        catcher.__enter__()
-        self.addCleanup(catcher.__exit__, None, None, None)
-        warnings.simplefilter("error")
+        warnings_are_errors(self)
 
     def check_page(self, page, runs):
         """What every page must satisfy; returns the parser."""
@@ -563,7 +563,7 @@ def path_points_many(d):
 
 class DownsampleTest(unittest.TestCase):
     def test_keeps_each_buckets_extremes_in_order(self):
-        from minisweep.report import downsample
+        from minisweep.curves import downsample
 
         rng = random.Random(2)
         points = [(x, rng.gauss(0, 1)) for x in range(1000)]
@@ -584,21 +584,11 @@ class DownsampleTest(unittest.TestCase):
         self.assertEqual(downsample(few, 0, 999, 20), few)
 
 
-class ReportCommandTest(unittest.TestCase):
+class ReportCommandTest(CommandLineTest):
     """``minisweep report`` on a real sweep whose runs hyperband stopped."""
 
     def test_report_with_curves_and_refresh(self):
-        import os
-        import subprocess
-        import sys
-        import tempfile
-
-        import minisweep
-        from tests.test_agent import env_with
-
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        store = os.path.join(tmp.name, "store")
+        store = self.store
         sid = minisweep.sweep({"method": "grid", "metric": {"name": "loss"},
                                "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 2},
                                "parameters": {"x": {"values": [1, 4, 2, 8, 3]}}}, project="p", dir=store, seed=1)
@@ -612,13 +602,8 @@ class ReportCommandTest(unittest.TestCase):
         stopped = {r.id: len(r.metric_values("loss")) for r in runs if r.state == "stopped"}
         self.assertTrue(stopped)  # x=4 and x=8 fall behind at iteration 2
 
-        def cli(*args):
-            return subprocess.run([sys.executable, "-m", "minisweep"] + list(args), cwd=tmp.name, env=env_with(),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                                  timeout=120)
-
-        page_path = os.path.join(tmp.name, "r.html")
-        out = cli("report", sid, "--dir", store, "-o", page_path, "--refresh", "30")
+        page_path = os.path.join(self.dir, "r.html")
+        out = self.cli("report", sid, "--dir", store, "-o", page_path, "--refresh", "30")
         self.assertEqual(out.returncode, 0, out.stderr)
         with open(page_path, encoding="utf-8") as fh:
             page = fh.read()
@@ -630,10 +615,10 @@ class ReportCommandTest(unittest.TestCase):
         marks = {d["data-run"]: int(d["data-step"]) for tag, d in chart["elements"]
                  if tag == "path" and "stop-mark" in (d.get("class") or "")}
         self.assertEqual(marks, stopped)
-        self.assertEqual([n for n in os.listdir(tmp.name) if n.endswith(".tmp")], [])
+        self.assertEqual([n for n in os.listdir(self.dir) if n.endswith(".tmp")], [])
         for bad in ("0", "-5", "nan", "inf"):
             with self.subTest(refresh=bad):
-                out = cli("report", sid, "--dir", store, "-o", page_path, "--refresh=" + bad)
+                out = self.cli("report", sid, "--dir", store, "-o", page_path, "--refresh=" + bad)
                 self.assertEqual(out.returncode, 2)
                 self.assertEqual(len(out.stderr.splitlines()), 1, out.stderr)
                 self.assertIn("--refresh", out.stderr)

@@ -15,38 +15,22 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
-import warnings
 from unittest import mock
 
+import minisweep.sharedfs as sharedfs
 import minisweep.store as store_module
 from minisweep.errors import (InvalidIdError, MinisweepError, RunNotFound, StateError, StoreError,
                               SweepNotFound)
+from minisweep.journal import JournalReader
 from minisweep.lock import LOCK_FORMAT, LeaseLock
 from minisweep.search import next_config
 from minisweep.store import FORMAT, SweepStore, decode_value, encode_value
+from tests.support import ROOT, STRESS, FakeClock, TempStoreTest, env_with
 
-STRESS = os.environ.get("MINISWEEP_STRESS") == "1"
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAN_KILL = hasattr(signal, "SIGKILL")
-
-
-class FakeClock:
-    """A wall clock and a monotonic clock in one; ``sleep`` advances it."""
-
-    def __init__(self, t: float = 1000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-    sleep = advance
 
 
 def grid(n: int) -> dict:
@@ -120,10 +104,9 @@ elif mode == "hang":
 
 
 def spawn(mode: str, store: SweepStore, lease: float) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen([sys.executable, "-c", WORKER, mode, os.path.dirname(os.path.dirname(store.path)),
                              store.project, store.id, str(lease)],
-                            stdout=subprocess.PIPE, universal_newlines=True, env=env, cwd=REPO)
+                            stdout=subprocess.PIPE, universal_newlines=True, env=env_with(), cwd=str(ROOT))
 
 
 def expect_line(child: subprocess.Popen, word: str) -> list:
@@ -134,23 +117,9 @@ def expect_line(child: subprocess.Popen, word: str) -> list:
     return line
 
 
-class StoreTestCase(unittest.TestCase):
-    def setUp(self) -> None:
-        warnings.simplefilter("error")
-        self.addCleanup(warnings.resetwarnings)
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.root = os.path.join(tmp.name, "root")
-
+class StoreTestCase(TempStoreTest):
     def create(self, config=None, **kw) -> SweepStore:
-        store = SweepStore.create(self.root, "proj", config if config is not None else grid(5), **kw)
-        self.addCleanup(store.close)
-        return store
-
-    def reopen(self, store: SweepStore, **kw) -> SweepStore:
-        other = SweepStore.open(self.root, store.project, store.id, **kw)
-        self.addCleanup(other.close)
-        return other
+        return super().create(config if config is not None else grid(5), **kw)
 
     def spawn(self, mode: str, store: SweepStore, lease: float) -> subprocess.Popen:
         child = spawn(mode, store, lease)
@@ -451,7 +420,7 @@ class TestClaims(StoreTestCase):
         other = self.reopen(store)
         with other._mutex:
             other._append([{"op": "beat", "run": "nobody", "at": 0.0}])  # opens its journal and marker
-        os.link(other._marker, os.path.join(store.path, "claims", "0.json"))  # ... its line never written
+        os.link(other._journal.marker, os.path.join(store.path, "claims", "0.json"))  # ... its line never written
         reader = self.reopen(store)
         self.assertEqual(reader.runs(), [])
         run = store.claim("a", proposer(store), lease_seconds=10)
@@ -485,7 +454,7 @@ class TestClaims(StoreTestCase):
         reader = self.reopen(store)
         run = store.claim("a", proposer(store), lease_seconds=10)
         # the reader reads the journal as if between the claimer's line and its link
-        with mock.patch.object(store_module.SweepStore, "_read_claims", lambda self_, wait_for: None):
+        with mock.patch.object(JournalReader, "read_claims", lambda self_, wait_for: None):
             self.assertEqual([r.id for r in reader.runs()], [])  # the line alone: tentative
         self.assertEqual([r.id for r in reader.runs()], [run.id])  # the marker confirms it
         self.assertEqual(reader.claim("b", proposer(reader), lease_seconds=10).index, 1)
@@ -549,7 +518,7 @@ class TestClaims(StoreTestCase):
     def test_four_threads_with_their_own_stores(self):
         n = 200 if STRESS else 40
         store = self.create(grid(n))
-        with mock.patch.object(store_module, "_fsync", lambda fd: None):
+        with mock.patch.object(sharedfs, "fsync", lambda fd: None):
             self.threads_claim([self.reopen(store) for _ in range(4)], n)
         self.check_grid_outcome(store, n)
 
@@ -557,7 +526,7 @@ class TestClaims(StoreTestCase):
         n = 200 if STRESS else 40
         store = self.create(grid(n))
         shared = self.reopen(store)
-        with mock.patch.object(store_module, "_fsync", lambda fd: None):
+        with mock.patch.object(sharedfs, "fsync", lambda fd: None):
             self.threads_claim([shared] * 4, n)
         self.check_grid_outcome(store, n)
 
@@ -675,7 +644,7 @@ class TestCrashSafety(StoreTestCase):
 
         def full(*args):
             raise OSError(errno.ENOSPC, "No space left on device")
-        with mock.patch.object(store_module, "_fsync", full):
+        with mock.patch.object(sharedfs, "fsync", full):
             with self.assertRaises(StoreError) as cm:
                 store.finish(run.id, "finished")
             self.assertEqual(cm.exception.errno, errno.ENOSPC)
@@ -1011,7 +980,7 @@ class TestIncremental(StoreTestCase):
         store = self.create({"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}})
         a, b = self.reopen(store), self.reopen(store)
         per_claim = []
-        with mock.patch.object(store_module, "_fsync", lambda fd: None):
+        with mock.patch.object(sharedfs, "fsync", lambda fd: None):
             for i in range(n):
                 s = a if i % 2 == 0 else b
                 before = s.bytes_read

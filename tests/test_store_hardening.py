@@ -16,11 +16,9 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import unittest
-import warnings
 from unittest import mock
 
 import minisweep
@@ -33,30 +31,13 @@ from minisweep.runs import Run, is_number
 from minisweep.search import next_config
 from minisweep.store import SweepStore
 
-from tests.test_agent import env_with
+from tests import support
+from tests.support import FakeClock, env_with, temp_dir
 
 HUGE = 10 ** 400  # beyond float range: float(HUGE) raises OverflowError
 
 
-class TempStoreTest(unittest.TestCase):
-    def setUp(self) -> None:
-        warnings.simplefilter("error")
-        self.addCleanup(warnings.resetwarnings)
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
-        self.root = os.path.join(tmp.name, "root")
-
-    def create(self, config, **kw) -> SweepStore:
-        store = SweepStore.create(self.root, "proj", config, **kw)
-        self.addCleanup(store.close)
-        return store
-
-    def reopen(self, store: SweepStore) -> SweepStore:
-        other = SweepStore.open(self.root, store.project, store.id)
-        self.addCleanup(other.close)
-        return other
-
+class TempStoreTest(support.TempStoreTest):
     def cli(self, *args):
         """Run the command line in this process: (exit status, stdout, stderr)."""
         out, err = io.StringIO(), io.StringIO()
@@ -151,25 +132,9 @@ def grid3() -> dict:
     return {"method": "grid", "metric": {"name": "loss"}, "parameters": {"a": {"values": [1, 2, 3]}}}
 
 
-class FakeClock:
-    """A monotonic clock and its sleep; it fails the test if asked more than ``limit`` times (a spin)."""
-
-    def __init__(self, limit: int = 100000) -> None:
-        self.t = 0.0
-        self.calls = 0
-        self.sleeps = 0
-        self.limit = limit
-
-    def __call__(self) -> float:
-        self.calls += 1
-        if self.calls > self.limit:
-            raise AssertionError("the wait loop asked the time %d times without sleeping enough: it spins"
-                                 % self.calls)
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps += 1
-        self.t += seconds
+def spin_clock() -> FakeClock:
+    """A monotonic clock from 0 and its sleep, failing the test when asked the time 100000 times (a spin)."""
+    return FakeClock(0.0, spin_limit=100000)
 
 
 def bounded(test: unittest.TestCase, function, seconds: float = 20.0):
@@ -350,7 +315,7 @@ class TestForeignLock(TempStoreTest):
 
     def test_a_dangling_symlink(self):
         os.symlink(os.path.join(self.root, "gone"), self.path)
-        clock = FakeClock()
+        clock = spin_clock()
         with self.assertRaises(StoreError) as cm:
             self.waiter(clock).acquire(lease_seconds=1.0, timeout=5.0)
         self.assertIn("symbolic link", str(cm.exception))
@@ -359,7 +324,7 @@ class TestForeignLock(TempStoreTest):
 
     def test_a_directory(self):
         os.mkdir(self.path)
-        clock = FakeClock()
+        clock = spin_clock()
         with self.assertRaises(StoreError) as cm:
             self.waiter(clock).acquire(lease_seconds=1.0, timeout=5.0)
         self.assertNotIsInstance(cm.exception, IsADirectoryError)
@@ -369,7 +334,7 @@ class TestForeignLock(TempStoreTest):
     def test_a_fifo(self):
         os.mkfifo(self.path)
         self.addCleanup(release_fifo, self.path)
-        clock = FakeClock()
+        clock = spin_clock()
         with self.assertRaises(StoreError):
             bounded(self, lambda: self.waiter(clock).acquire(lease_seconds=1.0, timeout=5.0))
 
@@ -377,7 +342,7 @@ class TestForeignLock(TempStoreTest):
         # link() says "taken" but every look finds nothing (a lock name no open() can reach):
         # the waiter must still sleep between tries and give up at its timeout
         os.symlink(os.path.join(self.root, "gone"), self.path)
-        clock = FakeClock()
+        clock = spin_clock()
         waiter = self.waiter(clock)
         with mock.patch.object(LeaseLock, "_observe", return_value=None):
             self.assertFalse(waiter.acquire(lease_seconds=1.0, timeout=5.0))
@@ -466,9 +431,7 @@ class TestAgentClosesItsStore(TempStoreTest):
             self.skipTest("needs /proc/self/fd to count descriptors")
         root = self.root
         if os.path.isdir("/dev/shm"):  # memory: 300 agents' fsyncs cost nothing there
-            tmp = tempfile.TemporaryDirectory(dir="/dev/shm")
-            self.addCleanup(tmp.cleanup)
-            root = tmp.name
+            root = temp_dir(self, dir="/dev/shm")
         config = {"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}
         # a sweep per call, so that no agent has to read the journals of the ones before it
         sweep_ids = [minisweep.sweep(config, project="p", dir=root) for _ in range(301)]

@@ -4,7 +4,6 @@ nothing duplicated, lost or left running.
 MINISWEEP_STRESS=1 runs a heavier round (more agents, points and faults, a slow disk).
 """
 
-import os
 import sys
 import unittest
 from pathlib import Path
@@ -12,11 +11,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from stress import problems, run_stress  # noqa: E402
+from tests.support import POSIX, STRESS as HEAVY  # noqa: E402
 
-HEAVY = os.environ.get("MINISWEEP_STRESS") == "1"
 
-
-@unittest.skipUnless(os.name == "posix", "kill -9 needs POSIX signals")
+@unittest.skipUnless(POSIX, "kill -9 needs POSIX signals")
 class StressTest(unittest.TestCase):
     def check(self, stats, points):
         self.assertEqual(stats["duplicates"], 0, stats)

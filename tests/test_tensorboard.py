@@ -14,13 +14,12 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import unittest
 
 import minisweep
 from minisweep.tensorboard import (EventFileReader, Scalar, Watcher, crc32c, find_event_files, follow,
                                    masked_crc32c, record, rows_from_scalars)
-from tests.test_agent import env_with
+from tests.support import env_with
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tensorboard")
 TORCH = os.path.join(DATA, "torch", "events.out.tfevents.1700000000.fixture.0")

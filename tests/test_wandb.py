@@ -15,7 +15,7 @@ from pathlib import Path
 import minisweep
 import minisweep.wandb as wandb
 from minisweep.session import ConfigValueError, OfflineError, unbind
-from tests.test_agent import ROOT, env_with
+from tests.support import env_with, temp_dir
 
 
 def grid(values, metric=None, **extra):
@@ -28,9 +28,7 @@ def grid(values, metric=None, **extra):
 
 class SweepTest(unittest.TestCase):
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
+        self.dir = temp_dir(self)
 
     def run_sweep(self, function, values=(0.1,), metric=None, **agent_kwargs):
         sweep_id = wandb.sweep(grid(values, metric), project="p", dir=self.dir)

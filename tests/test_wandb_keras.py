@@ -8,7 +8,6 @@ keys they log — the names a Keras user's sweep metric has on W&B — are check
 import importlib
 import io
 import sys
-import tempfile
 import subprocess
 import types
 import unittest
@@ -17,7 +16,7 @@ from contextlib import redirect_stderr
 import minisweep
 import minisweep.wandb as wandb
 
-from .test_agent import env_with
+from .support import env_with, temp_dir
 
 MODULES = ("minisweep.wandb.integration.keras", "minisweep.wandb.keras")
 wandb_keras = None  # the module, imported afresh by each test on top of the stand-in keras
@@ -66,9 +65,7 @@ class Model:
 
 class KerasCallbackTest(unittest.TestCase):
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = tmp.name
+        self.dir = temp_dir(self)
         saved = {name: sys.modules.pop(name, None) for name in ("keras",) + MODULES}
         self.addCleanup(self.restore, saved)
         sys.modules["keras"] = fake_keras()

@@ -6,16 +6,14 @@ import select
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
-import warnings
 
 from minisweep import watch as watch_module
 from minisweep.store import SweepStore
 from minisweep.watch import SweepWatch, sparkline, watch
 from tests import vt
-from tests.test_agent import env_with
+from tests.support import env_with, temp_dir, warnings_are_errors
 
 CONFIG = {"method": "random", "metric": {"name": "loss"},
           "early_terminate": {"type": "hyperband", "min_iter": 3, "eta": 3},
@@ -36,9 +34,7 @@ class Sweep:
     """A sweep and two writers on it, as two agents on two hosts would be."""
 
     def __init__(self, test, config=CONFIG, clock=None):
-        tmp = tempfile.TemporaryDirectory()
-        test.addCleanup(tmp.cleanup)
-        self.root = tmp.name
+        self.root = temp_dir(test)
         self.clock = clock or Clock()
         self.a = SweepStore.create(self.root, "p", config, sweep_id="sw", clock=self.clock)
         self.b = SweepStore.open(self.root, "p", "sw", clock=self.clock)
@@ -63,10 +59,7 @@ class Sweep:
 
 class SweepWatchTest(unittest.TestCase):
     def setUp(self):
-        catcher = warnings.catch_warnings()
-        catcher.__enter__()
-        self.addCleanup(catcher.__exit__, None, None, None)
-        warnings.simplefilter("error")
+        warnings_are_errors(self)
 
     def test_counts_running_runs_best_and_events(self):
         s = Sweep(self)

@@ -11,14 +11,12 @@ import doctest
 import json
 import math
 import unittest
-import warnings
-from pathlib import Path
 
 from minisweep import yamlreader
 from minisweep.errors import ConfigError
 from minisweep.yamlreader import load
+from tests.support import CORPUS, needs_corpus, warnings_are_errors
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sweep-configs"
 
 INF = float("inf")
 NAN = float("nan")
@@ -45,10 +43,7 @@ def same(got, want) -> bool:
 
 class WarningsAsErrors(unittest.TestCase):
     def setUp(self) -> None:
-        catcher = warnings.catch_warnings()
-        catcher.__enter__()
-        self.addCleanup(catcher.__exit__, None, None, None)
-        warnings.simplefilter("error")
+        warnings_are_errors(self)
 
     def check_table(self, table) -> None:
         for text, want in table:
@@ -539,7 +534,7 @@ def _json_form(value):
     return value
 
 
-@unittest.skipUnless(CORPUS.is_dir(), "corpus of real sweep configs not present")
+@needs_corpus
 class CorpusTest(WarningsAsErrors):
     def files(self):
         return sorted(p for p in CORPUS.iterdir() if p.suffix in (".yml", ".yaml"))
