@@ -87,6 +87,7 @@ How each method treats the tree:
 """
 
 import difflib
+import math
 import warnings
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -590,16 +591,40 @@ def sample(sweep: Any, rng: Any) -> Dict[str, Any]:
 
 
 class _Encoding:
-    """The flat unit-cube view of a conditional space that the Gaussian process works in.
+    """The unit-cube view of (part of) a conditional space that the Gaussian process works in.
 
-    One dimension per non-constant parameter of every branch.  A run's
-    point has its active parameters' coordinates and, for every other
-    dimension, the middle of that dimension (``Dim.snap(0.5)``).
+    With an ``arm`` (``{id(branching Param): value}``, one value for every
+    branching parameter the arm reaches), the dimensions are the parameters
+    active in that arm, the branching ones excluded (the arm fixes them), and
+    a run outside the arm encodes to ``None``.  Without one (``arm=None``,
+    the fallback for spaces with too many arms), the dimensions are every
+    parameter of every branch, branching ones as categories, and a dimension
+    a run did not have sits at the middle of its range.
     """
 
-    def __init__(self, sweep: Any, axis_factory: Any) -> None:
+    def __init__(self, sweep: Any, axis_factory: Any, arm: Optional[Dict[int, Any]] = None) -> None:
         self.sweep = sweep
-        params = [p for p, _, _ in leaves(sweep.parameters) if p.distribution != "constant"]
+        self.arm = arm
+        params: List[Any] = []
+
+        def collect(tree: Mapping[str, Any]) -> None:
+            for name in sorted(tree):
+                node = tree[name]
+                if isinstance(node, dict):
+                    collect(node)
+                elif isinstance(node, Branching):
+                    if arm is None:
+                        params.append(node.param)
+                        for _, _, sub in node.branches:
+                            collect(sub)
+                    else:
+                        sub = node.branch(arm[id(node.param)])
+                        if sub is not None:
+                            collect(sub)
+                elif node.distribution != "constant":
+                    params.append(node)
+
+        collect(sweep.parameters)
         self.axes = [axis_factory(p) for p in params]
         self.index = {id(p): j for j, p in enumerate(params)}
         self.neutral = [axis.dim.snap(0.5) for axis in self.axes]
@@ -609,41 +634,46 @@ class _Encoding:
         return [axis.dim for axis in self.axes]
 
     def encode(self, config: Any, bad: List[str]) -> Optional[List[float]]:
-        """A run's config as a unit point (``None`` if an active value is missing; impossible ones go to ``bad``)."""
+        """A run's config as a unit point: ``None`` if an active value is missing or the run is in
+        another arm; values the space does not allow go to ``bad``."""
         u = list(self.neutral)
-        ok = [True]
+        arm = self.arm
 
-        def walk(tree: Mapping[str, Any]) -> None:
+        def walk(tree: Mapping[str, Any]) -> bool:
             for name in sorted(tree):
                 node = tree[name]
                 if isinstance(node, dict):
-                    walk(node)
+                    if not walk(node):
+                        return False
                     continue
                 param = node.param if isinstance(node, Branching) else node
                 if param.distribution == "constant":
                     continue
                 value = lookup(config, param.path)
                 if value is MISSING:
-                    ok[0] = False
-                    return
-                j = self.index[id(param)]
-                try:
-                    u[j] = self.axes[j].to_unit(value)
-                except (TypeError, ValueError):
-                    bad.append("%s=%r" % (param.name, value))
-                    continue
+                    return False
+                if arm is not None and isinstance(node, Branching):
+                    chosen = arm[id(param)]
+                    if value_key(value) != value_key(chosen):
+                        return False
+                    value = chosen
+                else:
+                    j = self.index[id(param)]
+                    try:
+                        u[j] = self.axes[j].to_unit(value)
+                    except (TypeError, ValueError):
+                        bad.append("%s=%r" % (param.name, value))
+                        continue
                 if isinstance(node, Branching):
                     sub = node.branch(value)
-                    if sub is not None:
-                        walk(sub)
-                if not ok[0]:
-                    return
+                    if sub is not None and not walk(sub):
+                        return False
+            return True
 
-        walk(self.sweep.parameters)
-        return u if ok[0] else None
+        return u if walk(self.sweep.parameters) else None
 
     def decode(self, u: Sequence[float]) -> Point:
-        """The point a unit vector stands for, following the branches it chooses."""
+        """The point a unit vector stands for, in tree order, following the branches it (or the arm) chooses."""
         point: Point = []
 
         def walk(tree: Mapping[str, Any]) -> None:
@@ -655,6 +685,8 @@ class _Encoding:
                 param = node.param if isinstance(node, Branching) else node
                 if param.distribution == "constant":
                     value = param.value
+                elif self.arm is not None and isinstance(node, Branching):
+                    value = self.arm[id(param)]
                 else:
                     j = self.index[id(param)]
                     value = self.axes[j].from_unit(u[j])
@@ -683,19 +715,173 @@ def _key(u: Sequence[float]) -> Tuple[float, ...]:
 
 #: How many times the model is asked again when its proposal repeats a run's active values.
 _RETRIES = 3
+#: Beyond this many arms (combinations of branch choices) bayes falls back to one flat GP.
+_MAX_ARMS = 64
+
+
+def arms(tree: Mapping[str, Any], cap: int = _MAX_ARMS) -> Optional[List[Point]]:
+    """Every combination of branch choices, as ``[(branching Param, value)]`` in tree order.
+
+    A tree without ``when`` has one arm, ``[]``.  ``None`` when there are more than ``cap``.
+
+    >>> from .sweepconfig import parse_config
+    >>> cfg = parse_config({"method": "random", "parameters": {
+    ...     "a": {"values": [1, 2], "when": {2: {"b": {"values": ["x", "y"], "when": {"y": {"c": {"value": 0}}}}}}}}})
+    >>> [[(p.name, v) for p, v in arm] for arm in arms(cfg.parameters)]
+    [[('a', 1)], [('a', 2), ('b', 'x')], [('a', 2), ('b', 'y')]]
+    """
+    class TooMany(Exception):
+        pass
+
+    def level(tree: Mapping[str, Any]) -> List[Point]:
+        result: List[Point] = [[]]
+        for name in sorted(tree):
+            node = tree[name]
+            if isinstance(node, dict):
+                options = level(node)
+            elif isinstance(node, Branching):
+                options = []
+                seen = set()
+                for value in node.param.values:
+                    if value_key(value) in seen:
+                        continue
+                    seen.add(value_key(value))
+                    sub = node.branch(value)
+                    for rest in (level(sub) if sub is not None else [[]]):
+                        options.append([(node.param, value)] + rest)
+            else:
+                continue
+            result = [a + b for a in result for b in options]
+            if len(result) > cap:
+                raise TooMany
+        return result
+
+    try:
+        return level(tree)
+    except TooMany:
+        return None
+
+
+def _arm_key(arm: Point) -> tuple:
+    return tuple((id(p), value_key(v)) for p, v in arm)
+
+
+def _run_arm(tree: Mapping[str, Any], config: Any) -> Optional[tuple]:
+    """The key of the arm a run's config is in, or ``None`` (a branching value missing or unknown)."""
+    key: List[Tuple[int, Any]] = []
+
+    def walk(tree: Mapping[str, Any]) -> bool:
+        for name in sorted(tree):
+            node = tree[name]
+            if isinstance(node, dict):
+                if not walk(node):
+                    return False
+            elif isinstance(node, Branching):
+                value = lookup(config, node.param.path)
+                if value is MISSING:
+                    return False
+                k = value_key(value)
+                if all(value_key(v) != k for v in node.param.values):
+                    return False
+                key.append((id(node.param), k))
+                sub = node.branch(value)
+                if sub is not None and not walk(sub):
+                    return False
+        return True
+
+    return tuple(key) if walk(tree) else None
+
+
+#: The share of runs that count as "good" when arms are compared (at least one run).
+_GOOD = 0.25
+
+
+def _pick_arm(candidates: List[tuple], losses: Dict[tuple, List[float]], busy: Dict[tuple, int],
+              rng: Any) -> tuple:
+    """The arm to search next, by Thompson sampling on each arm's chance of a good run.
+
+    A run is *good* when its loss is among the best quarter of all runs.  An
+    arm with ``g`` good runs out of ``n`` (pending runs count as not good, so
+    parallel agents spread out) has a Beta(g + 1, n - g + 1) belief about its
+    chance of giving a good run; one draw from each belief, and the highest
+    draw wins.  An arm never tried draws from Beta(1, 1), so it gets tried; an
+    arm whose one run was poor is not written off (Beta(1, 2) still often
+    wins against an arm with a modest record); an arm that keeps giving good
+    runs wins most of the time.  This is how TPE weighs a categorical
+    parameter (good against bad), made a bandit.
+    """
+    every = sorted(y for k in candidates for y in losses.get(k, ()) if math.isfinite(y))
+    cut = every[max(0, int(math.ceil(_GOOD * len(every))) - 1)] if every else None
+    best_key, best_draw = candidates[0], -1.0
+    for k in candidates:
+        ys = losses.get(k, ())
+        good = sum(1 for y in ys if cut is not None and y <= cut)
+        n = len(ys) + busy.get(k, 0)
+        draw = rng.betavariate(good + 1, n - good + 1)
+        if draw > best_draw:
+            best_key, best_draw = k, draw
+    return best_key
 
 
 def bayes_next(sweep: Any, runs: Sequence[Any], rng: Any, *, axis_factory: Any, observations: Any,
                suggest: Any, max_observations: int) -> Dict[str, Any]:
     """The next config of a bayes sweep over a conditional space (see the module docstring).
 
-    The GP machinery is passed in (``axis_factory`` maps a Param to an object
-    with ``dim``, ``to_unit`` and ``from_unit``; ``observations`` and
-    ``suggest`` are the plain bayes sweep's), so this module only decides
-    how a tree becomes a flat space and back.
+    Two steps.  First the *arm* (the combination of branch choices) is
+    picked by :func:`_pick_arm`.  Then a GP over that arm's parameters, fitted
+    to that arm's runs, proposes the values: every dimension it sees is
+    active in every run it sees, so no run is ever asked what its unused
+    parameters were.  The GP machinery is passed in (``axis_factory`` maps a
+    Param to an object with ``dim``, ``to_unit`` and ``from_unit``;
+    ``observations`` and ``suggest`` are the plain bayes sweep's).
     """
-    enc = _Encoding(sweep, axis_factory)
     done, ys, flying = observations(sweep, runs)
+    tree = sweep.parameters
+    every = arms(tree)
+    if every is None:
+        return _bayes_flat(sweep, done, ys, flying, rng, axis_factory, suggest, max_observations)
+    by_key = {_arm_key(arm): arm for arm in every}
+    order = [_arm_key(arm) for arm in every]
+    losses: Dict[tuple, List[float]] = {}
+    busy: Dict[tuple, int] = {}
+    for run, value in zip(done, ys):
+        key = _run_arm(tree, run.config)
+        if key in by_key:
+            losses.setdefault(key, []).append(value)
+    for run in flying:
+        key = _run_arm(tree, run.config)
+        if key in by_key:
+            busy[key] = busy.get(key, 0) + 1
+    candidates = list(order)
+    while candidates:
+        key = _pick_arm(candidates, losses, busy, rng)
+        config = _propose_in_arm(sweep, done, ys, flying, by_key[key], rng, axis_factory, suggest,
+                                 max_observations)
+        if config is not None:
+            return config
+        candidates.remove(key)  # every point of this arm is taken
+    return sample(sweep, rng)
+
+
+def _propose_in_arm(sweep: Any, done: Sequence[Any], ys: Sequence[float], flying: Sequence[Any], arm: Point,
+                    rng: Any, axis_factory: Any, suggest: Any, max_observations: int) -> Optional[Dict[str, Any]]:
+    """A new config in ``arm`` from the GP of its runs, or ``None`` if the arm has no untaken point left."""
+    enc = _Encoding(sweep, axis_factory, {id(p): v for p, v in arm})
+    X, y, pending = _encoded(enc, done, ys, flying)
+    taken = {_key(u) for u in X + pending}
+    for _ in range(_RETRIES + 1):
+        point = enc.decode(suggest(enc.dims, X, y, rng, pending=pending, max_observations=max_observations))
+        canon = enc.canonical(point)
+        if _key(canon) not in taken:
+            return point_config(sweep, point)
+        if not enc.dims:
+            return None
+        pending = pending + [canon]
+    return None
+
+
+def _encoded(enc: _Encoding, done: Sequence[Any], ys: Sequence[float],
+             flying: Sequence[Any]) -> Tuple[List[List[float]], List[float], List[List[float]]]:
     X: List[List[float]] = []
     y: List[float] = []
     bad: List[str] = []
@@ -713,10 +899,17 @@ def bayes_next(sweep: Any, runs: Sequence[Any], rng: Any, *, axis_factory: Any, 
         u = enc.encode(run.config, bad)
         if u is not None and not bad:
             pending.append(u)
+    return X, y, pending
+
+
+def _bayes_flat(sweep: Any, done: Sequence[Any], ys: Sequence[float], flying: Sequence[Any], rng: Any,
+                axis_factory: Any, suggest: Any, max_observations: int) -> Dict[str, Any]:
+    """More arms than :data:`_MAX_ARMS`: one GP over every branch's dimensions (inactive ones at the middle)."""
+    enc = _Encoding(sweep, axis_factory)
+    X, y, pending = _encoded(enc, done, ys, flying)
     taken = {_key(u) for u in X + pending}
-    dims = enc.dims
     for _ in range(_RETRIES + 1):
-        point = enc.decode(suggest(dims, X, y, rng, pending=pending, max_observations=max_observations))
+        point = enc.decode(suggest(enc.dims, X, y, rng, pending=pending, max_observations=max_observations))
         canon = enc.canonical(point)
         if _key(canon) not in taken:
             return point_config(sweep, point)
@@ -726,4 +919,4 @@ def bayes_next(sweep: Any, runs: Sequence[Any], rng: Any, *, axis_factory: Any, 
 
 def _warn_bad(run: Any, bad: Sequence[str]) -> None:
     warnings.warn("bayes: run %s has %s, which the sweep's parameters do not allow; the run is left out of the "
-                  "model" % (run.id, ", ".join(bad)), MinisweepWarning, stacklevel=5)
+                  "model" % (run.id, ", ".join(bad)), MinisweepWarning, stacklevel=6)
