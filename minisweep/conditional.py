@@ -58,16 +58,24 @@ How each method treats the tree:
   same order.  Without ``when`` this is W&B's order exactly.
 - **random** draws the level's parameters in that order and, after a
   parent, only the branch of the value it drew.
-- **bayes** fits one Gaussian process over every parameter of every branch:
-  each branch parameter is its own dimension (Adam's ``lr`` and SGD's
-  ``lr`` may differ in range and in effect), a branching parameter is a
-  categorical dimension, and in every observation a dimension the run did
-  not have sits at the middle of its range (a fixed value, so it carries no
-  information, and the middle, the closest point on average to a random
-  candidate).  A proposal is read by following the branches it chose; its
-  coordinates on the other branches are dropped.  When the proposal's
-  active part repeats a run (possible in a discrete space), it is given to
-  the model as pending and the model asked again.
+- **bayes** works in two steps.  An *arm* is one combination of branch
+  choices (``optimizer = sgd``; with nesting, ``model = net, act = gelu``).
+  First an arm is picked by Thompson sampling: each arm's chance of giving
+  a run among the best quarter so far is a Beta belief (good runs against
+  the others, pending ones counted as not good), one draw from each, the
+  highest wins -- so an untried arm gets tried, one poor run does not write
+  an arm off, and an arm that keeps giving good runs is searched most.
+  Then a Gaussian process over that arm's parameters (shared ones included,
+  the branch choices fixed), fitted to that arm's runs only, proposes the
+  values.  Every dimension that GP sees is active in every run it sees, and
+  Adam's ``lr`` is never confused with SGD's.  (The obvious alternative, one
+  GP over every branch's dimensions with a fixed value standing in for an
+  inactive one, was tried and measured worse: the other branches' runs, all
+  sitting at that fixed value, teach the GP a false slope along each branch
+  parameter, and it drives them into the corners of their ranges.  It is
+  kept only as the fallback for a tree of more than 64 arms.)  A proposal
+  that repeats a run's active values is given back as pending and the GP
+  asked again; an arm with no untaken point left is set aside.
 
 >>> from .grid import axis_values
 >>> from .sweepconfig import parse_config

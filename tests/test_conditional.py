@@ -12,6 +12,7 @@ import random
 import unittest
 
 from minisweep import ConfigError, next_config, parse_config
+from minisweep.conditional import arms
 from minisweep.grid import size
 from minisweep.runs import Run
 
@@ -346,6 +347,50 @@ class ActiveOnlyTest(unittest.TestCase):
             runs.append(Run("r%d" % k, "finished", conf, history=[{"loss": float(k)}]))
         self.assertEqual(sorted(canon(r.config) for r in runs),
                          sorted(canon(c) for c in ({"opt": "a", "x": 1}, {"opt": "a", "x": 2}, {"opt": "b"})))
+
+
+class BayesArmsTest(unittest.TestCase):
+    """How bayes chooses between branches (arms) and models inside one."""
+
+    CFG = {"method": "bayes", "metric": {"name": "loss"}, "parameters": {
+        "opt": {"values": ["a", "b"], "when": {"a": {"x": {"min": 0.0, "max": 1.0}},
+                                               "b": {"x": {"min": 10.0, "max": 20.0}}}}}}
+
+    def test_an_arm_with_one_poor_run_is_not_written_off(self):
+        runs = [Run("a%d" % i, "finished", {"opt": "a", "x": i / 10.0}, history=[{"loss": 1.0 + i / 10.0}])
+                for i in range(5)]
+        runs.append(Run("b0", "finished", {"opt": "b", "x": 15.0}, history=[{"loss": 3.0}]))
+        picks = [next_config(self.CFG, runs, seed=s)["opt"] for s in range(60)]
+        self.assertGreater(picks.count("b"), 3, picks)
+        self.assertGreater(picks.count("a"), picks.count("b"), picks)
+
+    def test_an_arm_that_gives_the_good_runs_is_searched_most(self):
+        runs = [Run("a%d" % i, "finished", {"opt": "a", "x": i / 10.0}, history=[{"loss": 0.1 * i}])
+                for i in range(6)]
+        runs += [Run("b%d" % i, "finished", {"opt": "b", "x": 10.0 + i}, history=[{"loss": 5.0 + i}])
+                 for i in range(6)]
+        picks = [next_config(self.CFG, runs, seed=s)["opt"] for s in range(40)]
+        self.assertGreater(picks.count("a"), 30, picks)
+
+    def test_each_arm_keeps_its_own_range_for_a_shared_name(self):
+        runs = []
+        for k in range(12):
+            conf = next_config(self.CFG, runs, seed=9)
+            lo, hi = (0.0, 1.0) if conf["opt"] == "a" else (10.0, 20.0)
+            self.assertTrue(lo <= conf["x"] <= hi, conf)
+            runs.append(Run("r%d" % k, "finished", conf, history=[{"loss": abs(conf["x"] - 0.5)}]))
+
+    def test_many_arms_fall_back_to_one_flat_model(self):
+        parameters = {"s%d" % i: {"values": [0, 1], "when": {1: {"x%d" % i: {"min": 0.0, "max": 1.0}}}}
+                      for i in range(7)}  # 2**7 = 128 arms
+        cfg = sweep(parameters, method="bayes", metric={"name": "loss"})
+        self.assertIsNone(arms(cfg.parameters))
+        runs = []
+        for k in range(5):
+            conf = next_config(cfg, runs, seed=2)
+            expected = {"s%d" % i for i in range(7)} | {"x%d" % i for i in range(7) if conf["s%d" % i] == 1}
+            self.assertEqual(set(conf), expected)
+            runs.append(Run("r%d" % k, "finished", conf, history=[{"loss": sum(conf.values())}]))
 
 
 class ValidationTest(unittest.TestCase):
