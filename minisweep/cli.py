@@ -69,6 +69,8 @@ def check_report(cfg: Any) -> List[str]:
             shown, hb.eta, "strict" if hb.strict else "not strict"))
     if cfg.run_cap is not None:
         lines.append("run_cap: %d" % cfg.run_cap)
+    if cfg.starting_points:
+        lines.append("starting_points: %d, run first" % len(cfg.starting_points))
     if cfg.extensions:
         lines.append("extensions: %s: not portable to W&B" % ", ".join(cfg.extensions))
     lines.append("parameters:")

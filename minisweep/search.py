@@ -42,6 +42,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from . import bayes, conditional, distributions, grid, hyperband
 from .conditional import has_branches
 from .runs import DONE_STATES, Run, copy_config
+from .startpoints import next_start
 from .sweepconfig import SweepConfig, parse_config
 from .values import value_key
 
@@ -130,6 +131,9 @@ def _next_config(sweep: Any, runs: Sequence[Run], *, seed: Any, retry_failed: in
     runs = list(runs)
     if sweep_done(sweep, runs):
         return None
+    start = next_start(sweep, runs)  # starting points first (startpoints.py), then the method
+    if start is not None:
+        return start
     k = len(runs) if index is None else index
     return SAMPLERS[sweep.method](sweep, runs, rng_for(seed, k), retry_failed=retry_failed)
 

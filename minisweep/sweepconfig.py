@@ -56,6 +56,7 @@ METHODS = ("grid", "random", "bayes")
 _TOP_LEVEL = (
     "method", "parameters", "metric", "early_terminate", "run_cap", "command", "program",
     "name", "description", "project", "entity", "controller",
+    "starting_points",  # a minisweep extension (see startpoints.py)
     # accepted by W&B's schema; minisweep reads them but has no use for them
     "apiVersion", "kind", "job", "image_uri", "metrics", "scheduler",
 )
@@ -158,6 +159,7 @@ class SweepConfig:
         warnings: what was accepted but looked wrong, one line each.
         extensions: the minisweep extensions the config uses (W&B cannot run
             it), e.g. conditional parameters (see :mod:`.conditional`).
+        starting_points: run configs to try first (see :mod:`.startpoints`).
         raw: the mapping as read, before validation.
     """
 
@@ -178,6 +180,7 @@ class SweepConfig:
         self.extra: Dict[str, Any] = {}
         self.warnings: List[str] = []
         self.extensions: List[str] = []
+        self.starting_points: List[Dict[str, Any]] = []
         self.raw: Dict[str, Any] = {}
         self.source: Optional[str] = None
 
@@ -193,6 +196,8 @@ class SweepConfig:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.starting_points:
+            out["starting_points"] = [dict(point) for point in self.starting_points]
         out.update(self.extra)
         return out
 
@@ -387,7 +392,7 @@ class _Checker:
             if not isinstance(key, str):
                 self.error((key,), "top-level keys must be strings, got %s %s" % (_kind(key), _fmt(key)))
             elif key not in _TOP_LEVEL:
-                hint = near_miss(key, _TOP_LEVEL[:12])
+                hint = near_miss(key, _TOP_LEVEL[:13])
                 self.warn((key,), "unknown top-level key, ignored%s" % (
                     "; did you mean '%s'?" % hint if hint else ""))
                 cfg.extra[key] = raw[key]
@@ -442,6 +447,11 @@ class _Checker:
                     self.error((key,), "expected a string, got %s" % _kind(value))
                 else:
                     setattr(cfg, key, value if isinstance(value, str) else str(value))
+        if "starting_points" in raw and cfg.method:
+            from .startpoints import EXTENSION, parse_starting_points
+
+            cfg.starting_points = parse_starting_points(self, raw["starting_points"], cfg)
+            cfg.extensions.append(EXTENSION)
         if "controller" in raw:
             ctl = raw["controller"]
             if not isinstance(ctl, dict) or ctl.get("type") not in ("local", "cloud"):
