@@ -15,9 +15,10 @@ source files.
 import hashlib
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .errors import InvalidIdError, SweepNotFound
+from . import priorruns
+from .errors import InvalidIdError, MinisweepError, RunNotFound, SweepNotFound
 from .ids import is_id
 from .runs import Run, best_run
 from .store import SweepStore
@@ -42,7 +43,8 @@ def store_root(dir: Optional[str] = None) -> str:
     return default
 
 
-def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = None, *, seed: Optional[int] = None,
+def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = None,
+          prior_runs: Optional[Sequence[Any]] = None, *, seed: Optional[int] = None,
           dir: Optional[str] = None) -> str:
     """Validate a sweep config, create the sweep, and return its id.
 
@@ -52,6 +54,11 @@ def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = Non
         entity: recorded with the sweep (W&B's team or user name).
         project: the project folder; defaults to the config's ``project`` key,
             then ``"uncategorized"``.
+        prior_runs: runs of earlier sweeps for the search to take into account
+            (W&B's argument): each a ``SWEEP_ID/RUN_ID``, a bare run id (looked
+            up in every sweep of the store), a sweep id (all its runs), or a
+            :class:`~.runs.Run`.  They are copied into the new sweep's config
+            when it is created (see :mod:`.priorruns`).
         seed: the sweep's random seed (random when not given); with the same
             seed a random sweep proposes the same configs.
         dir: where sweeps live (see the module docs).
@@ -61,14 +68,57 @@ def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = Non
 
     Raises:
         ConfigError: the config cannot run.
+        RunNotFound: a prior run (or sweep) that is not in the store.
     """
     cfg = parse_config(sweep)
     if seed is None:
         seed = int.from_bytes(os.urandom(4), "big")
     project = project_folder(project or cfg.project or DEFAULT_PROJECT)
     entity = entity or cfg.entity
+    raw = cfg.raw
+    if prior_runs:
+        raw = dict(raw)
+        raw[priorruns.KEY] = list(cfg.prior_records) + _prior_records(prior_runs, cfg, dir)
+        cfg = parse_config(raw, warn=False)  # the records are checked like the rest
     store = SweepStore.create(store_root(dir), project, cfg.raw, seed=seed, entity=entity)
     return store.id
+
+
+def _prior_records(references: Sequence[Any], cfg: Any, dir: Optional[str]) -> List[Dict[str, Any]]:
+    """The frozen records of the prior runs named by ``references`` (see :func:`sweep`)."""
+    metric = cfg.metric.name if cfg.metric is not None else None
+    root = store_root(dir)
+    out: List[Dict[str, Any]] = []
+    for ref in references:
+        if isinstance(ref, Run):
+            out.append(priorruns.record(ref, None, metric))
+            continue
+        if not isinstance(ref, str) or not ref.strip("/"):
+            raise RunNotFound(str(ref), "prior run %r: expected a run id, SWEEP_ID/RUN_ID or a sweep id" % (ref,))
+        parts = ref.strip("/").split("/")
+        if len(parts) >= 2:  # [entity/][project/]SWEEP/RUN
+            result = load(parts[-2], project=parts[-3] if len(parts) >= 3 else None, dir=dir)
+            found = [r for r in result.runs if r.id == parts[-1]]
+            if not found:
+                raise RunNotFound(ref, "prior run %r: sweep %s has no run %s" % (ref, result.id, parts[-1]))
+            out.append(priorruns.record(found[0], result.id, metric))
+            continue
+        if SweepStore.find(root, ref):  # a whole sweep
+            result = load(ref, dir=dir)
+            out.extend(priorruns.record(r, result.id, metric) for r in result.runs)
+            continue
+        for project, sweep_id in SweepStore.listing(root):
+            try:
+                result = SweepResult(SweepStore.open(root, project, sweep_id))
+            except MinisweepError:  # a damaged or vanished sweep: look in the others
+                continue
+            found = [r for r in result.runs if r.id == ref]
+            if found:
+                out.append(priorruns.record(found[0], result.id, metric))
+                break
+        else:
+            raise RunNotFound(ref, "prior run %r: no sweep and no run with that id in %s" % (ref, root))
+    return out
 
 
 def project_folder(project: str) -> str:

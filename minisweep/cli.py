@@ -189,10 +189,8 @@ def _cmd_sweep(args: Any) -> int:
         raw["name"] = args.name
     if args.program:
         raw["program"] = args.program
-    if args.prior_runs:
-        print("warning: --prior_run: W&B runs cannot be read offline; %d run(s) ignored" % len(args.prior_runs),
-              file=sys.stderr)
-    sweep_id = sweep(raw, entity=args.entity, project=args.project, seed=args.seed, dir=args.dir)
+    sweep_id = sweep(raw, entity=args.entity, project=args.project, prior_runs=args.prior_runs, seed=args.seed,
+                     dir=args.dir)
     where = " --dir %s" % args.dir if args.dir else ""
     print("created sweep %s (%s, %s)" % (sweep_id, args.project or cfg.project or "uncategorized", cfg.method))
     print("run an agent with:  %s agent %s%s" % (_command_name(), sweep_id, where))
@@ -274,11 +272,13 @@ def _cmd_status(args: Any) -> int:
     meta = _meta_keys(result.runs, ("name", "group", "tags"))
     header = ["", "run"] + meta + ["state", "runtime"] + names + ([metric.name] if metric else [])
     rows = []
-    for run in result.runs:
+    prior = result.config.prior_runs  # earlier sweeps' runs the search counts (priorruns.py), shown apart
+    for run in list(result.runs) + list(prior):
         flat = _flatten(run.config)
-        row = ["*" if best is not None and run.id == best.id else "", run.id]
+        mark = "p" if run.info.get("prior") else "*" if best is not None and run.id == best.id else ""
+        row = [mark, run.id]
         row += [_short(_meta_text(run, k) or "-", 24) for k in meta]
-        row += [run.state, _duration(run.info.get("wall_time"))]
+        row += ["prior " + run.state if mark == "p" else run.state, _duration(run.info.get("wall_time"))]
         row += [_short(flat.get(n, "-"), 24) for n in names]
         if metric is not None:
             value = run.best(metric.name, metric.maximize)
@@ -290,6 +290,9 @@ def _cmd_status(args: Any) -> int:
         print(line)
     if best is not None and metric is not None:
         print("* best: run %s, %s = %s" % (best.id, metric.name, _short(best.best(metric.name, metric.maximize))))
+    if prior:
+        print("p prior: %d run%s of earlier sweeps, which the search takes into account (run_cap does not count "
+              "them)" % (len(prior), "" if len(prior) == 1 else "s"))
     return 0
 
 
@@ -514,7 +517,8 @@ def build_parser() -> Any:
     p.add_argument("--name", help="the sweep's name (overrides the config's)")
     p.add_argument("--program", help="the training program (overrides the config's)")
     p.add_argument("-R", "--prior_run", "--prior-run", dest="prior_runs", action="append", metavar="RUN_ID",
-                   help="W&B: seed the search with an existing run; offline there are none (reported, ignored)")
+                   help="a run of an earlier sweep for the search to take into account (SWEEP_ID/RUN_ID, a run "
+                        "id, or a sweep id for all its runs); repeatable")
     p.add_argument("--controller", action="store_true", help="W&B: start a local controller (minisweep's "
                                                               "agents are their own controller; accepted)")
     p.add_argument("--verbose", action="store_true", help="accepted, as W&B's")

@@ -131,10 +131,12 @@ def _next_config(sweep: Any, runs: Sequence[Run], *, seed: Any, retry_failed: in
     runs = list(runs)
     if sweep_done(sweep, runs):
         return None
+    k = len(runs) if index is None else index
+    if sweep.prior_runs:  # earlier sweeps' runs count as seen and observed, not towards run_cap (priorruns.py)
+        runs = runs + sweep.prior_runs
     start = next_start(sweep, runs)  # starting points first (startpoints.py), then the method
     if start is not None:
         return start
-    k = len(runs) if index is None else index
     return SAMPLERS[sweep.method](sweep, runs, rng_for(seed, k), retry_failed=retry_failed)
 
 

@@ -57,6 +57,7 @@ _TOP_LEVEL = (
     "method", "parameters", "metric", "early_terminate", "run_cap", "command", "program",
     "name", "description", "project", "entity", "controller",
     "starting_points",  # a minisweep extension (see startpoints.py)
+    "prior_runs",  # records of earlier sweeps' runs, written by sweep(prior_runs=...) (see priorruns.py)
     # accepted by W&B's schema; minisweep reads them but has no use for them
     "apiVersion", "kind", "job", "image_uri", "metrics", "scheduler",
 )
@@ -160,6 +161,8 @@ class SweepConfig:
         extensions: the minisweep extensions the config uses (W&B cannot run
             it), e.g. conditional parameters (see :mod:`.conditional`).
         starting_points: run configs to try first (see :mod:`.startpoints`).
+        prior_runs: runs of earlier sweeps the search takes into account, as
+            :class:`~.runs.Run` objects (``prior_records``: as stored; see :mod:`.priorruns`).
         raw: the mapping as read, before validation.
     """
 
@@ -181,6 +184,8 @@ class SweepConfig:
         self.warnings: List[str] = []
         self.extensions: List[str] = []
         self.starting_points: List[Dict[str, Any]] = []
+        self.prior_records: List[Dict[str, Any]] = []
+        self.prior_runs: List[Any] = []
         self.raw: Dict[str, Any] = {}
         self.source: Optional[str] = None
 
@@ -198,6 +203,8 @@ class SweepConfig:
                 out[key] = value
         if self.starting_points:
             out["starting_points"] = [dict(point) for point in self.starting_points]
+        if self.prior_records:
+            out["prior_runs"] = [dict(rec) for rec in self.prior_records]
         out.update(self.extra)
         return out
 
@@ -452,6 +459,13 @@ class _Checker:
 
             cfg.starting_points = parse_starting_points(self, raw["starting_points"], cfg)
             cfg.extensions.append(EXTENSION)
+        if "prior_runs" in raw:
+            from . import priorruns
+
+            cfg.prior_records = priorruns.parse_prior_runs(self, raw["prior_runs"])
+            cfg.prior_runs = priorruns.runs(cfg.prior_records)
+            if cfg.prior_records:
+                cfg.extensions.append(priorruns.EXTENSION)
         if "controller" in raw:
             ctl = raw["controller"]
             if not isinstance(ctl, dict) or ctl.get("type") not in ("local", "cloud"):
