@@ -24,7 +24,7 @@ from .runs import Run, best_run
 from .store import SweepStore
 from .sweepconfig import parse_config
 
-__all__ = ["sweep", "load", "SweepResult", "store_root", "DEFAULT_PROJECT"]
+__all__ = ["sweep", "load", "update", "resume", "SweepResult", "store_root", "DEFAULT_PROJECT"]
 
 #: The project of a sweep created without one (W&B's name for it).
 DEFAULT_PROJECT = "uncategorized"
@@ -82,6 +82,56 @@ def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = Non
         cfg = parse_config(raw, warn=False)  # the records are checked like the rest
     store = SweepStore.create(store_root(dir), project, cfg.raw, seed=seed, entity=entity)
     return store.id
+
+
+def update(sweep_id: str, config: Any, *, project: Optional[str] = None, dir: Optional[str] = None) -> List[str]:
+    """Replace a sweep's config: ``wandb sweep --update ID config.yaml``, from Python.
+
+    Before the first run anything valid goes, as in W&B; after, only the
+    changes :func:`.update.refusals` allows (a bigger ``run_cap``, new
+    values, a wider range, ...), so a grid that gained values or a bayes
+    sweep with a bigger ``run_cap`` can carry on (:func:`resume` it if it
+    had finished).  Prior runs already stored are kept unless ``config``
+    names its own.  Agents read the config when they start.
+
+    Returns:
+        The top-level keys whose settings changed.
+
+    Raises:
+        ConfigError: the new config cannot run, or the change is refused
+            (one problem per reason, each naming the key).
+    """
+    from .errors import ConfigError, Problem
+    from .update import refusals
+
+    new = parse_config(config)
+    store = open_store(sweep_id, project, dir)
+    old = parse_config(store.config, warn=False)
+    raw = dict(new.raw)
+    if old.prior_records and priorruns.KEY not in raw:
+        raw[priorruns.KEY] = list(old.prior_records)
+        new = parse_config(raw, warn=False)
+
+    def check(runs: List[Run]) -> None:
+        reasons = refusals(old, new, len(runs))
+        if reasons:
+            raise ConfigError([Problem(r.split(":", 1)[0], "cannot change once runs exist (%d): %s"
+                                       % (len(runs), r.split(":", 1)[1].strip())) for r in reasons])
+
+    store.update_config(raw, check)
+    return sorted(k for k in set(old.raw) | set(raw) if old.raw.get(k) != raw.get(k))
+
+
+def resume(sweep_id: str, *, project: Optional[str] = None, dir: Optional[str] = None) -> str:
+    """Set a paused, stopped, cancelled or finished sweep running again; returns the state it had.
+
+    A finished grid with new values (:func:`update`) runs the new points; a
+    bayes sweep whose ``run_cap`` was raised carries on from all its runs.
+    """
+    store = open_store(sweep_id, project, dir)
+    before = store.state()
+    store.set_state("running")
+    return before
 
 
 def _prior_records(references: Sequence[Any], cfg: Any, dir: Optional[str]) -> List[Dict[str, Any]]:

@@ -162,6 +162,20 @@ def _cmd_check(args: Any) -> int:
 _CONTROL = {"pause": "paused", "resume": "running", "stop": "stopped", "cancel": "cancelled"}
 
 
+def _with_overrides(args: Any, cfg: Any = None) -> Dict[str, Any]:
+    """The config file's mapping with ``--name`` and ``--program`` applied."""
+    from .sweepconfig import parse_config
+
+    if cfg is None:
+        cfg = parse_config(args.config, warn=False)
+    raw = dict(cfg.raw)
+    if args.name:
+        raw["name"] = args.name
+    if args.program:
+        raw["program"] = args.program
+    return raw
+
+
 def _cmd_sweep(args: Any) -> int:
     import warnings
 
@@ -172,23 +186,23 @@ def _cmd_sweep(args: Any) -> int:
     if action is not None:
         store = open_store(getattr(args, action), args.project, args.dir)
         before = store.state()
-        if action == "resume" and before not in ("paused", "running"):
-            raise _UsageError("sweep %s is %s; only a paused sweep can be resumed" % (store.id, before))
-        store.set_state(_CONTROL[action])
+        store.set_state(_CONTROL[action])  # --resume: paused, stopped, cancelled or finished -> running
         print("sweep %s: %s -> %s" % (store.id, before, _CONTROL[action]))
         return 0
     if not args.config:
         raise _UsageError("give a config file, or one of --pause/--resume/--stop/--cancel with a sweep id")
+    if args.update:
+        from .api import update
+
+        changed = update(args.update, _with_overrides(args), project=args.project, dir=args.dir)
+        print("sweep %s: config updated (%s)" % (args.update, ", ".join(changed) or "no change"))
+        return 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cfg = parse_config(args.config, warn=False)
     for text in cfg.warnings:
         print("warning: %s" % text, file=sys.stderr)
-    raw = dict(cfg.raw)
-    if args.name:
-        raw["name"] = args.name
-    if args.program:
-        raw["program"] = args.program
+    raw = _with_overrides(args, cfg)
     sweep_id = sweep(raw, entity=args.entity, project=args.project, prior_runs=args.prior_runs, seed=args.seed,
                      dir=args.dir)
     where = " --dir %s" % args.dir if args.dir else ""
@@ -524,7 +538,10 @@ def build_parser() -> Any:
     p.add_argument("--verbose", action="store_true", help="accepted, as W&B's")
     p.add_argument("--seed", type=int, help="random seed (default: random)")
     group = p.add_mutually_exclusive_group()
-    for action, text in (("pause", "no new runs until resumed"), ("resume", "resume a paused sweep"),
+    group.add_argument("--update", metavar="ID", help="replace sweep ID's config with CONFIG: anything before its "
+                       "first run; after, only safe changes (a bigger run_cap, new values, a wider range)")
+    for action, text in (("pause", "no new runs until resumed"),
+                         ("resume", "set a paused, stopped, cancelled or finished sweep running again"),
                          ("stop", "no new runs; running ones finish"),
                          ("cancel", "no new runs; running ones are stopped")):
         group.add_argument("--" + action, metavar="ID", help=text)

@@ -398,6 +398,39 @@ class SweepStore:
         write_atomic(os.path.join(self.path, "state.json"), doc_bytes(
             {"format": FORMAT, "kind": "minisweep.state", "state": state, "at": self._clock()}))
 
+    def update_config(self, config: Dict[str, Any], check: Callable[[List[Run]], None], *,
+                      lease_seconds: float = 30.0) -> None:
+        """Replace the sweep's config (``sweep.json``, atomically), if ``check(runs)`` raises nothing.
+
+        ``check`` sees every run and is called under the claim lock, so no run
+        is claimed between the check and the write (see :mod:`.update` for
+        what a check allows).  Agents read the config when they start.
+
+        Raises:
+            whatever ``check`` raises; StoreError: the file cannot be written.
+        """
+        if not isinstance(config, dict):
+            raise TypeError("config must be a dict, got %s" % type(config).__name__)
+        self._check_open()
+        doc_path = os.path.join(self.path, "sweep.json")
+        with self._claim_mutex:
+            self._lock.acquire(check_lease(lease_seconds))
+            try:
+                with self._mutex:
+                    self._refresh()
+                    runs = self._replay.snapshot(shown=False)
+                check(runs)
+                try:
+                    doc = json.loads(read_file(doc_path).decode("utf-8"))
+                except (OSError, ValueError, UnicodeDecodeError) as exc:
+                    raise StoreError("cannot read %s: %s" % (doc_path, exc), path=doc_path) from exc
+                doc["config"] = encode_value(config)
+                doc["updated_at"] = self._clock()
+                write_atomic(doc_path, doc_bytes(doc))
+                self.config = decode_value(doc["config"])
+            finally:
+                self._lock.release()
+
     # ------------------------------------------------------------------------------------- runs
 
     def runs(self) -> List[Run]:
