@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # (for type checkers only: the report imports this module)
     from .report import RunRow
     from .sweepconfig import Metric, Param
 
-__all__ = ["esc", "clip", "html_span", "svg_text", "Scale", "metric_is_log", "rank_colour", "axis_left",
+__all__ = ["esc", "clip", "html_span", "svg_text", "Scale", "metric_is_log", "rank_colour", "axis_left", "axis_bottom",
            "scatter_chart", "parallel_chart", "param_charts", "importance_chart", "ordered_categories"]
 
 
@@ -178,6 +178,16 @@ def axis_left(scale: Scale, x: float, x2: float, grid: bool, digits: int = 4) ->
     return out
 
 
+def axis_bottom(scale: Scale, y: float, x1: float, x2: float) -> List[str]:
+    """A horizontal axis at ``y`` from ``x1`` to ``x2`` with tick labels below it."""
+    out = ['<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x1, y, x2, y)]
+    for t in scale.ticks:
+        x = scale(t)
+        out.append('<line class="axis" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, y, x, y + 4))
+        out.append(svg_text(x, y + 18, fmt.number(t), cls="tick", anchor="middle"))
+    return out
+
+
 def scatter_chart(rows: "List[RunRow]", metric: "Metric") -> str:
     """The metric of each done run against its run number, with the running best."""
     done = sorted((r for r in rows if r.done), key=lambda r: r.number)
@@ -195,11 +205,7 @@ def scatter_chart(rows: "List[RunRow]", metric: "Metric") -> str:
            '<title>%s over runs</title>' % esc(metric.name)]
     out += axis_left(ys, left, width - right, grid=True)
     base = height - bottom
-    out.append('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (left, base, width - right, base))
-    for t in xs.ticks:
-        x = xs(t)
-        out.append('<line class="axis" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, base, x, base + 4))
-        out.append(svg_text(x, base + 18, fmt.number(t), cls="tick", anchor="middle"))
+    out += axis_bottom(xs, base, left, width - right)
     out.append(svg_text((left + width - right) / 2, height - 8, "run number", cls="label", anchor="middle"))
     label = metric.name + (" (log scale)" if ys.log else "")
     out.append(svg_text(16, (top + base) / 2, label, limit=48, cls="label", anchor="middle",

@@ -12,7 +12,7 @@ import math
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from . import formatting as fmt
-from .charts import Scale, axis_left, clip, esc, metric_is_log, rank_colour, svg_text
+from .charts import Scale, axis_bottom, axis_left, clip, esc, metric_is_log, rank_colour, svg_text
 from .runs import is_number
 
 if TYPE_CHECKING:  # (for type checkers only: the report imports this module)
@@ -208,11 +208,7 @@ def curves_chart(rows: "List[RunRow]", metric: "Metric", best: "Optional[RunRow]
            '<title>%s over the steps of each run</title>' % esc(metric.name)]
     out += axis_left(ys, left, width - right, grid=True)
     base = height - bottom
-    out.append('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (left, base, width - right, base))
-    for t in xs.ticks:
-        x = xs(t)
-        out.append('<line class="axis" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, base, x, base + 4))
-        out.append(svg_text(x, base + 18, fmt.number(t), cls="tick", anchor="middle"))
+    out += axis_bottom(xs, base, left, width - right)
     xlabel = "step (_step)" if x_kind == "step" else "iteration (the n-th value of %s each run logged)" % metric.name
     out.append(svg_text((left + width - right) / 2, height - 8, xlabel, limit=80, cls="label", anchor="middle"))
     label = metric.name + (" (log scale)" if ys.log else "")

@@ -62,9 +62,8 @@ Katib's default collector, for comparison, reads ``name=value`` pairs only
 exponents, no dicts; :data:`KATIB_DEFAULT_FILTER` holds it for the tests.
 """
 
-import json
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple, Union
 
 from .errors import ConfigError
 
@@ -316,8 +315,8 @@ class MetricReader:
     metric values, with ``_step`` when the line says which step it is.
     """
 
-    def __init__(self, names: Iterable[str] = (), *, every: bool = False, pattern: Any = None,
-                 max_line: int = DEFAULT_MAX_LINE) -> None:
+    def __init__(self, names: Iterable[str] = (), *, every: bool = False,
+                 pattern: Optional[Union[str, Pattern[str]]] = None, max_line: int = DEFAULT_MAX_LINE) -> None:
         self.names = frozenset(str(n) for n in names if n)
         self.every = bool(every)
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern

@@ -9,7 +9,7 @@ import sys
 import time
 import unittest
 
-from minisweep import watch as watch_module
+from minisweep import watchmodel as watch_module
 from minisweep.store import SweepStore
 from minisweep.watch import SweepWatch, sparkline, watch
 from tests import vt

@@ -32,10 +32,16 @@ wandb that the process has already imported (modules holding it would keep
 talking to W&B's server): call it first.
 """
 
+import json
 import os
 import sys
-from typing import Any, Optional
+import types
+from typing import TYPE_CHECKING, Optional, Sequence
 
+if TYPE_CHECKING:  # (for type checkers only)
+    from importlib.machinery import ModuleSpec
+
+from ..bundle import package_entry
 from ..errors import MinisweepError
 
 __all__ = ["install_as_wandb", "shim_directory", "WANDB_NAME", "SHIM_VERSION"]
@@ -47,7 +53,7 @@ WANDB_NAME = "wandb"
 SHIM_VERSION = "0.31.0+minisweep"
 
 
-def _surface() -> Any:
+def _surface() -> types.ModuleType:
     """This package's ``wandb`` module, under whatever name the package has."""
     return sys.modules[__name__.rpartition(".")[0]]
 
@@ -64,11 +70,12 @@ class WandbAlias:
         self.target = target
         self.alias = alias
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
+                  target: Optional[types.ModuleType] = None) -> "Optional[ModuleSpec]":
         if fullname != self.alias and not fullname.startswith(self.alias + "."):
             return None
-        import importlib
-        import importlib.util
+        import importlib  # lazy: only an `import wandb` being redirected needs it
+        import importlib.util  # lazy: only an `import wandb` being redirected needs it
 
         real = self.target + fullname[len(self.alias):]
         try:
@@ -81,10 +88,10 @@ class WandbAlias:
         spec.loader_state = (module, getattr(module, "__spec__", None))
         return spec
 
-    def create_module(self, spec: Any) -> Any:
+    def create_module(self, spec: "ModuleSpec") -> types.ModuleType:
         return spec.loader_state[0]
 
-    def exec_module(self, module: Any) -> None:
+    def exec_module(self, module: types.ModuleType) -> None:
         spec = getattr(module, "__spec__", None)
         state = getattr(spec, "loader_state", None)
         if state is not None and state[0] is module and state[1] is not None:
@@ -94,7 +101,7 @@ class WandbAlias:
         return "WandbAlias(%r -> %r)" % (self.alias, self.target)
 
 
-def install_as_wandb() -> Any:
+def install_as_wandb() -> types.ModuleType:
     """Make ``import wandb`` (and ``import wandb.X``) give minisweep's offline stand-in; returns it.
 
     Idempotent.  Raises :class:`~minisweep.errors.MinisweepError` when the real
@@ -147,15 +154,12 @@ def shim_directory(parent: Optional[str] = None) -> str:
         parent: where to make it (default: a new temporary directory, which the
             caller removes when done).
     """
-    import json
-    import tempfile
+    import tempfile  # lazy: only writing the shim needs it (tempfile loads random)
 
     surface = _surface().__name__
     path = tempfile.mkdtemp(prefix="minisweep-wandb-shim-", dir=parent)
     package = os.path.join(path, WANDB_NAME)
     os.makedirs(package)
-    from ..bundle import package_entry
-
     values = {"package": surface.rpartition(".")[0], "surface": surface, "entry": package_entry()}
     with open(os.path.join(package, "__init__.py"), "w", encoding="utf-8") as fh:
         fh.write(_STUB % values)
