@@ -18,11 +18,12 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import priorruns
-from .errors import InvalidIdError, MinisweepError, RunNotFound, SweepNotFound
+from .errors import ConfigError, InvalidIdError, MinisweepError, Problem, RunNotFound, SweepNotFound
 from .ids import is_id
 from .runs import Run, best_run
 from .store import SweepStore
 from .sweepconfig import parse_config
+from .update import refusals
 
 __all__ = ["sweep", "load", "update", "resume", "SweepResult", "store_root", "DEFAULT_PROJECT"]
 
@@ -101,9 +102,6 @@ def update(sweep_id: str, config: Any, *, project: Optional[str] = None, dir: Op
         ConfigError: the new config cannot run, or the change is refused
             (one problem per reason, each naming the key).
     """
-    from .errors import ConfigError, Problem
-    from .update import refusals
-
     new = parse_config(config)
     store = open_store(sweep_id, project, dir)
     old = parse_config(store.config, warn=False)

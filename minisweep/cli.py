@@ -92,7 +92,7 @@ def check_report(cfg: "SweepConfig") -> List[str]:
     if cfg.extensions:
         lines.append("extensions: %s: not portable to W&B" % ", ".join(cfg.extensions))
     lines.append("parameters:")
-    from .conditional import condition_text, leaves
+    from .conditional import condition_text, leaves  # lazy: CLI start-up (a subcommand loads what it runs)
 
     listed = [(p, condition_text(c)) for p, c, _ in leaves(cfg.parameters)]  # every branch's parameters too
     width = max(len(p.name) for p, _ in listed) if listed else 0
@@ -206,7 +206,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if not args.config:
         raise _UsageError("give a config file, or one of --pause/--resume/--stop/--cancel with a sweep id")
     if args.update:
-        from .api import update
+        from .api import update  # lazy: CLI start-up (a subcommand loads what it runs)
 
         changed = update(args.update, _with_overrides(args), project=args.project, dir=args.dir)
         print("sweep %s: config updated (%s)" % (args.update, ", ".join(changed) or "no change"))

@@ -49,7 +49,7 @@ import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import distributions
-from .conditional import Branching
+from .conditional import Branching, leaves
 from .values import MISSING, lookup, value_key
 
 __all__ = ["EXTENSION", "KEY", "parse_starting_points", "next_start"]
@@ -148,8 +148,6 @@ def _check_point(checker: Any, path: tuple, point: Any, tree: Mapping[str, Any],
 
 
 def _named(tree: Mapping[str, Any], path: tuple) -> bool:
-    from .conditional import leaves
-
     return any(p.path == path for p, _, _ in leaves(tree))
 
 
@@ -179,8 +177,6 @@ def parse_starting_points(checker: Any, raw: Any, cfg: Any) -> List[Dict[str, An
 
 
 def _ordered(cfg: Any, flat: Dict[Tuple[str, ...], Any]) -> Dict[Tuple[str, ...], Any]:
-    from .conditional import leaves
-
     order = [p.path for p, _, _ in leaves(cfg.parameters)]
     return {p: flat[p] for p in order if p in flat}
 

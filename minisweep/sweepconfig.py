@@ -45,7 +45,7 @@ import re
 import warnings
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
-from . import distributions
+from . import conditional, distributions, priorruns, startpoints
 from .distributions import DEPRECATED, DISTRIBUTIONS, GRID_DISTRIBUTIONS
 from .errors import ConfigError, MinisweepWarning, Problem
 from .hyperband import Hyperband, bands
@@ -425,9 +425,7 @@ class _Checker:
         else:
             cfg.parameters = self._parameters(("parameters",), raw["parameters"], cfg.method)
             cfg.params = list(iter_params(cfg.parameters))
-            from .conditional import after_parse
-
-            after_parse(self, cfg)  # 'when' (conditional parameters): overlapping names, the extension label
+            conditional.after_parse(self, cfg)  # 'when' (conditional parameters): overlapping names, the extension label
         if "metric" in raw:
             cfg.metric = self._metric(raw["metric"])
         if "early_terminate" in raw:
@@ -464,13 +462,9 @@ class _Checker:
                 else:
                     setattr(cfg, key, value if isinstance(value, str) else str(value))
         if "starting_points" in raw and cfg.method:
-            from .startpoints import EXTENSION, parse_starting_points
-
-            cfg.starting_points = parse_starting_points(self, raw["starting_points"], cfg)
-            cfg.extensions.append(EXTENSION)
+            cfg.starting_points = startpoints.parse_starting_points(self, raw["starting_points"], cfg)
+            cfg.extensions.append(startpoints.EXTENSION)
         if "prior_runs" in raw:
-            from . import priorruns
-
             cfg.prior_records = priorruns.parse_prior_runs(self, raw["prior_runs"])
             cfg.prior_runs = priorruns.runs(cfg.prior_records)
             if cfg.prior_records:
@@ -628,9 +622,7 @@ class _Checker:
                            % ", ".join(repr(k) for k in others))
             return self._parameters(path + ("parameters",), spec["parameters"], method)
         if "when" in spec:  # a minisweep extension: sub-parameters that exist for one value only
-            from .conditional import parse_when
-
-            return parse_when(self, path, spec, method)
+            return conditional.parse_when(self, path, spec, method)
         dist = spec.get("distribution")
         if dist is None:
             dist = self._infer(path, spec)
@@ -796,9 +788,7 @@ class _Checker:
                     self.error(path + ("q",), "q must be greater than 0, got %s" % _fmt(q))
         if len(self.problems) > before:
             return None
-        from .conditional import config_path
-
-        return Param(config_path(path), dist, **v)
+        return Param(conditional.config_path(path), dist, **v)
 
     def _passable(self, path: tuple, value: Any, depth: int = 0) -> None:
         """Report a parameter value no run could be handed: one JSON cannot carry.

@@ -33,6 +33,7 @@ prior runs (``prior_runs``) are kept when the new config does not name any.
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from .conditional import leaves
 from .values import value_key
 
 __all__ = ["refusals"]
@@ -75,8 +76,6 @@ def _metric(metric: Any) -> str:
 
 def _leaves(tree: Any) -> Dict[tuple, Any]:
     """Every parameter by where it is written (``when`` branches included), without ``parameters``."""
-    from .conditional import leaves
-
     out = {}
     for param, _, spec_path in leaves(tree):
         out[tuple(k for k in spec_path[1:] if k != "parameters")] = param
