@@ -61,7 +61,7 @@ _LAZY = {
     "load": "api",
     "SweepResult": "api",
     "agent": "runner",
-    "AgentError": "runner",
+    "AgentError": "errors",
     "init": "session",
     "config": "session",
     "log": "session",
@@ -83,7 +83,7 @@ _LAZY = {
 
 def __getattr__(name):
     if name in ("run", "summary"):  # change with the calling thread's run: never cached
-        from . import session
+        from . import session  # lazy: public names load on first use (PEP 562), so import minisweep stays cheap
 
         if name == "run":
             return session.live_run()
@@ -91,7 +91,7 @@ def __getattr__(name):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError("module %r has no attribute %r" % (__name__, name))
-    from importlib import import_module
+    from importlib import import_module  # lazy: public names load on first use (PEP 562)
 
     value = getattr(import_module("." + module, __name__), name)
     globals()[name] = value

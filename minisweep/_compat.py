@@ -134,7 +134,7 @@ class NormalDist:
 
 def datetime_fromisoformat(s: str) -> "datetime.datetime":
     """``datetime.datetime.fromisoformat``, or on 3.6 a parser for what ``isoformat()`` writes."""
-    import datetime
+    import datetime  # lazy: import minisweep stays cheap (tests/test_package.py ImportCostTest)
 
     if sys.version_info >= (3, 7):
         return datetime.datetime.fromisoformat(s)
@@ -156,7 +156,7 @@ def datetime_fromisoformat(s: str) -> "datetime.datetime":
 
 def date_fromisoformat(s: str) -> "datetime.date":
     """``datetime.date.fromisoformat``, or on 3.6 a parser for ``YYYY-MM-DD``."""
-    import datetime
+    import datetime  # lazy: import minisweep stays cheap (tests/test_package.py ImportCostTest)
 
     if sys.version_info >= (3, 7):
         return datetime.date.fromisoformat(s)
@@ -167,7 +167,7 @@ def date_fromisoformat(s: str) -> "datetime.date":
 
 
 def _iso_re(kind: str) -> "re.Pattern":
-    import re
+    import re  # lazy: import minisweep stays cheap (tests/test_package.py ImportCostTest)
 
     date = r"(\d{4})-(\d{2})-(\d{2})"
     if kind == "date":
@@ -186,7 +186,7 @@ def enable_module_getattr(module_name: str) -> None:
     """
     if sys.version_info >= (3, 7):
         return
-    import types
+    import types  # lazy: import minisweep stays cheap (tests/test_package.py ImportCostTest)
 
     namespace = sys.modules[module_name].__dict__
 
@@ -211,17 +211,17 @@ def check_sendable(executor: object, obj: object) -> None:
     """
     if sys.version_info >= (3, 7):
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor  # lazy: only executor= needs it; import minisweep stays cheap
 
     if isinstance(executor, ProcessPoolExecutor):
-        from multiprocessing.reduction import ForkingPickler
+        from multiprocessing.reduction import ForkingPickler  # lazy: only a process pool needs it
 
         ForkingPickler.dumps(obj)
 
 
 def isfile(path: str) -> bool:
     """``os.path.isfile``, False for a path the OS cannot even represent (3.6 and 3.7 raise ValueError)."""
-    import os
+    import os  # lazy: import minisweep stays cheap (tests/test_package.py ImportCostTest)
 
     try:
         return os.path.isfile(path)

@@ -104,7 +104,7 @@ def package_files() -> List[Tuple[str, bytes]]:
                     with open(path, "rb") as fh:
                         files.append((os.path.relpath(path, root).replace(os.sep, "/"), fh.read()))
     else:
-        import zipfile
+        import zipfile  # lazy: only building or reading a zipapp needs it, not every CLI start
 
         archive, prefix = zipped
         with zipfile.ZipFile(archive) as z:
@@ -145,7 +145,7 @@ def write_zipapp(target: Union[str, BinaryIO], python: str = DEFAULT_PYTHON) -> 
     if not isinstance(target, str):
         _write(target, python, entries)
         return len(entries)
-    import tempfile
+    import tempfile  # lazy: only building a zipapp needs it, not every CLI start
 
     directory = os.path.dirname(os.path.abspath(target))
     fd, tmp = tempfile.mkstemp(prefix=".zipapp-", suffix=".tmp", dir=directory)
@@ -164,7 +164,7 @@ def write_zipapp(target: Union[str, BinaryIO], python: str = DEFAULT_PYTHON) -> 
 
 
 def _write(fh: BinaryIO, python: str, entries: List[Tuple[str, bytes]]) -> None:
-    import zipfile
+    import zipfile  # lazy: only building or reading a zipapp needs it, not every CLI start
 
     fh.write(b"#!" + python.encode("utf-8") + b"\n")
     with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as z:

@@ -19,8 +19,26 @@ program, bad flags — print one line and exit with status 2; ``--debug`` shows
 the traceback instead.
 """
 
+import argparse
+import csv
+import io
+import json
+import os
+import runpy
+import shlex
+import shutil
 import sys
-from typing import Any, Dict, List, Optional, Sequence
+import warnings
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
+
+from . import __version__
+from .bundle import DEFAULT_PYTHON, package_entry, write_zipapp
+from .errors import MinisweepError, StoreError, SweepNotFound
+
+if TYPE_CHECKING:
+    from .api import SweepResult
+    from .runs import Run
+    from .sweepconfig import Param, SweepConfig
 
 __all__ = ["main"]
 
@@ -35,7 +53,7 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _describe(param: Any) -> str:
+def _describe(param: "Param") -> str:
     d = param.distribution
     if d == "constant":
         return "value %s" % _short(param.value)
@@ -49,9 +67,9 @@ def _describe(param: Any) -> str:
     return ", ".join("%s %s" % (k, _short(v)) for k, v in spec.items() if k != "distribution")
 
 
-def check_report(cfg: Any) -> List[str]:
+def check_report(cfg: "SweepConfig") -> List[str]:
     """The lines ``minisweep check`` prints for a valid config."""
-    from . import grid, hyperband
+    from . import grid, hyperband  # lazy: CLI start-up (a subcommand loads what it runs)
 
     lines = ["%s: a valid %s sweep" % (cfg.source or "config", cfg.method)]
     if cfg.metric is not None:
@@ -116,19 +134,19 @@ def _table(header: List[str], rows: List[List[str]]) -> List[str]:
 _RUN_META = ("name", "group", "tags", "notes")
 
 
-def _meta_keys(runs: Any, keys: Sequence[str] = _RUN_META) -> List[str]:
+def _meta_keys(runs: Sequence["Run"], keys: Sequence[str] = _RUN_META) -> List[str]:
     return [k for k in keys if any(run.info.get(k) for run in runs)]
 
 
-def _meta_text(run: Any, key: str) -> str:
+def _meta_text(run: "Run", key: str) -> str:
     value = run.info.get(key)
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return "" if value is None else str(value)
 
 
-def _load(args: Any) -> Any:
-    from .api import load
+def _load(args: argparse.Namespace) -> "SweepResult":
+    from .api import load  # lazy: CLI start-up (a subcommand loads what it runs)
 
     return load(args.sweep_id, project=getattr(args, "project", None), dir=args.dir)
 
@@ -136,10 +154,8 @@ def _load(args: Any) -> Any:
 # ---------------------------------------------------------------------------- commands
 
 
-def _cmd_check(args: Any) -> int:
-    import warnings
-
-    from .sweepconfig import parse_config
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .sweepconfig import parse_config  # lazy: CLI start-up (a subcommand loads what it runs)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -154,11 +170,9 @@ def _cmd_check(args: Any) -> int:
 _CONTROL = {"pause": "paused", "resume": "running", "stop": "stopped", "cancel": "cancelled"}
 
 
-def _cmd_sweep(args: Any) -> int:
-    import warnings
-
-    from .api import open_store, sweep
-    from .sweepconfig import parse_config
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .api import open_store, sweep  # lazy: CLI start-up (a subcommand loads what it runs)
+    from .sweepconfig import parse_config  # lazy: CLI start-up (a subcommand loads what it runs)
 
     action = next((a for a in _CONTROL if getattr(args, a)), None)
     if action is not None:
@@ -191,8 +205,8 @@ def _cmd_sweep(args: Any) -> int:
     return 0
 
 
-def _cmd_agent(args: Any) -> int:
-    from .runner import agent
+def _cmd_agent(args: argparse.Namespace) -> int:
+    from .runner import agent  # lazy: CLI start-up (a subcommand loads what it runs)
 
     if args.max_consecutive_failed_runs is not None and args.max_consecutive_failed_runs < 0:
         raise _UsageError("--max-consecutive-failed-runs must be 0 or more, got %d" % args.max_consecutive_failed_runs)
@@ -213,12 +227,9 @@ def _names(text: Any) -> List[str]:
     return names
 
 
-def _cmd_ls(args: Any) -> int:
-    import os
-
-    from .api import SweepResult, store_root
-    from .errors import StoreError, SweepNotFound
-    from .store import SweepStore
+def _cmd_ls(args: argparse.Namespace) -> int:
+    from .api import SweepResult, store_root  # lazy: CLI start-up (a subcommand loads what it runs)
+    from .store import SweepStore  # lazy: CLI start-up (a subcommand loads what it runs)
 
     root = store_root(args.dir)
     rows = []
@@ -247,10 +258,10 @@ def _cmd_ls(args: Any) -> int:
     return 0
 
 
-def _cmd_status(args: Any) -> int:
+def _cmd_status(args: argparse.Namespace) -> int:
     if args.watch:
-        from .api import open_store
-        from .watch import watch
+        from .api import open_store  # lazy: CLI start-up (a subcommand loads what it runs)
+        from .watch import watch  # lazy: CLI start-up (a subcommand loads what it runs)
 
         interval = args.interval
         if not (interval > 0 and interval < float("inf")):
@@ -285,9 +296,7 @@ def _cmd_status(args: Any) -> int:
     return 0
 
 
-def _cmd_best(args: Any) -> int:
-    import json
-
+def _cmd_best(args: argparse.Namespace) -> int:
     result = _load(args)
     best = result.best_run()
     if best is None:
@@ -295,24 +304,18 @@ def _cmd_best(args: Any) -> int:
     if args.format == "json":
         print(json.dumps(best.config, indent=2, sort_keys=False, default=str))
     else:
-        from .command import macro_values
+        from .macros import macro_values  # lazy: CLI start-up (a subcommand loads what it runs)
 
         print(" ".join(_quote(a) for a in macro_values(best.config, program=None)["args"]))
     return 0
 
 
 def _quote(arg: str) -> str:
-    import shlex
-
     return shlex.quote(arg)
 
 
-def _cmd_export(args: Any) -> int:
-    import csv
-    import io
-    import json
-
-    from .jsonvalues import encode_value
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .jsonvalues import encode_value  # lazy: CLI start-up (a subcommand loads what it runs)
 
     result = _load(args)
     out = io.StringIO()
@@ -363,17 +366,13 @@ def _cmd_export(args: Any) -> int:
 
 
 def _csv_cell(value: Any) -> Any:
-    import json
-
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, default=str)
     return value
 
 
-def _cmd_report(args: Any) -> int:
-    import os
-
-    from .report import render_report
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import render_report  # lazy: CLI start-up (a subcommand loads what it runs)
 
     refresh = args.refresh
     if refresh is not None and not (refresh > 0 and refresh < float("inf")):
@@ -394,13 +393,10 @@ def _cmd_report(args: Any) -> int:
     return 0
 
 
-def _cmd_run(args: Any) -> int:
+def _cmd_run(args: argparse.Namespace) -> int:
     """Run an unchanged W&B script in this process, with ``import wandb`` served by minisweep."""
-    import os
-    import runpy
-    import shutil
-
-    from .wandb._install import install_as_wandb, shim_directory
+    from .wandb._install import (  # lazy: CLI start-up (a subcommand loads what it runs)
+        install_as_wandb, shim_directory)
 
     script = args.script
     if not os.path.isfile(script):
@@ -432,10 +428,6 @@ def _cmd_run(args: Any) -> int:
 
 def _command_name() -> str:
     """How to type this command line again, for the hints it prints (``python3 minisweep.pyz`` in a zipapp)."""
-    import os
-
-    from .bundle import package_entry
-
     entry = package_entry()
     if not os.path.isfile(entry):
         return "minisweep"
@@ -443,9 +435,7 @@ def _command_name() -> str:
     return "python3 " + typed
 
 
-def _cmd_zipapp(args: Any) -> int:
-    from .bundle import write_zipapp
-
+def _cmd_zipapp(args: argparse.Namespace) -> int:
     try:
         count = write_zipapp(args.output, python=args.python)
     except ValueError as exc:
@@ -462,12 +452,7 @@ class _UsageError(Exception):
 # ------------------------------------------------------------------------------ parser
 
 
-def build_parser() -> Any:
-    import argparse
-
-    from . import __version__
-    from .bundle import DEFAULT_PYTHON
-
+def build_parser() -> argparse.ArgumentParser:
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # one line, not argparse's usage block
             self.exit(EXIT_USAGE, "error: %s (see %s --help)\n" % (message, self.prog))
@@ -596,8 +581,6 @@ def build_parser() -> Any:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status."""
-    from .errors import MinisweepError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -624,7 +607,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt as exc:
         if args.debug:
             raise
-        signum = getattr(exc, "signum", None)  # runner.Terminated: SIGTERM or SIGHUP
+        signum = getattr(exc, "signum", None)  # agentloop.Terminated: SIGTERM or SIGHUP
         try:
             print("minisweep: %s" % (exc if signum else "interrupted"), file=sys.stderr)
         except OSError:  # a closed terminal (SIGHUP)

@@ -1,40 +1,9 @@
 """Running a sweep's ``program`` / ``command`` as a child process, as ``wandb agent`` does.
 
-Most sweeps in the wild are YAML files whose ``program`` is a script that
-parses ``--lr=0.01``-style arguments.  For each run the command-line agent
-builds the child's argv from the sweep's ``command`` (default
-``${env} ${interpreter} ${program} ${args}``), replacing W&B's macros:
-
-==========================  ==================================================
-``${env}``                  ``/usr/bin/env`` (nothing on Windows)
-``${interpreter}``          the running Python (``sys.executable``) — W&B says
-                            ``python``, which a locked-down machine may not
-                            have on PATH; the one deliberate difference
-``${program}``              the config's ``program``
-``${args}``                 ``--k=v`` per top-level parameter
-``${args_no_equals}``       ``--k v`` (two items)
-``${args_no_hyphens}``      ``k=v``
-``${args_no_boolean_flags}``  ``--k`` for True, nothing for False, else ``--k=v``
-``${args_json}``            one item: the config as JSON
-``${args_json_file}``       the path of a JSON file holding the config
-``${args_append_hydra}``    ``+k=v``
-``${args_override_hydra}``  ``++k=v``
-``${envvar:NAME}``          the environment variable NAME, anywhere in an item
-==========================  ==================================================
-
-Values are formatted with Python's ``str()`` (``True``, ``None``, ``[1, 2]``),
-exactly as W&B formats them.  An item that *is* a macro is replaced by its
-items (an unknown one by nothing); a macro inside a longer item is left as
-written, except ``${envvar:...}``.
-
->>> expand_command(["${env}", "python3", "${program}", "${args}"], program="train.py",
-...                config={"lr": 0.1, "aug": True, "dims": [1, 2]}, env_prefix=["/usr/bin/env"])
-['/usr/bin/env', 'python3', 'train.py', '--lr=0.1', '--aug=True', '--dims=[1, 2]']
->>> expand_command(["${program}", "${args_no_boolean_flags}"], program="t.py", config={"a": True, "b": False, "c": 1})
-['t.py', '--a', '--c=1']
-
-The child reports metrics either through the W&B API — ``import wandb``
-gets minisweep's stand-in (:mod:`minisweep.wandb`) from a shim directory the
+The child's command line is the sweep's ``command`` (default ``${env}
+${interpreter} ${program} ${args}``) with W&B's macros expanded
+(:mod:`.macros`).  The child reports metrics either through the W&B API —
+``import wandb`` gets minisweep's stand-in (:mod:`minisweep.wandb`) from a shim directory the
 agent puts first on the child's ``PYTHONPATH``, and W&B's agent variables
 (``WANDB_SWEEP_ID``, ``WANDB_RUN_ID``, ``WANDB_SWEEP_PARAM_PATH``, ...) are set —
 or with ``minisweep.init()`` / ``minisweep.log()`` (the agent hands it the run
@@ -57,17 +26,28 @@ data loader) is killed too, so nothing of one run outlives it; so is the
 child itself if the agent's own loop fails.
 """
 
+import atexit
 import json
 import os
 import re
-import sys
+import shutil
+import signal
+import subprocess
 import threading
+import time
 from typing import Any, Dict, List, Optional, Sequence
 
-__all__ = ["DEFAULT_COMMAND", "expand_command", "macro_values", "parse_metric_line", "METRIC_PATTERN",
-           "ENV_RUN", "ENV_CONFIG", "ENV_LOG", "ENV_RUN_DIR", "wandb_param_yaml"]
+from .bundle import child_pythonpath
+from .errors import ConfigError
+from .jsonvalues import decode_value
+from .macros import DEFAULT_COMMAND, expand_command, wandb_param_yaml
+from .outputmetrics import MetricReader, check_pattern
+from .session import EVENTS, ActiveRun, RunStopped, apply_event, current_run
+from .sharedfs import make_dirs
+from .tensorboard import Watcher
 
-DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
+__all__ = ["CommandFunction", "ChildFailed", "parse_metric_line", "METRIC_PATTERN", "ENV_RUN", "ENV_CONFIG",
+           "ENV_LOG", "ENV_RUN_DIR"]
 
 #: Environment variables through which the agent hands a child its run.
 ENV_RUN = "MINISWEEP_RUN_ID"
@@ -78,119 +58,8 @@ ENV_PROJECT = "MINISWEEP_PROJECT"
 ENV_RUN_DIR = "MINISWEEP_RUN_DIR"        # the run's own directory: TensorBoard event files written here are read
 
 
-def wandb_param_yaml(config: Dict[str, Any]) -> str:
-    """A run's config in the format of W&B's ``WANDB_SWEEP_PARAM_PATH`` file.
-
-    W&B's agent writes ``wandb_version: 1`` and then, for each parameter,
-    ``name:`` with a nested ``value:``.  Keys and values are written as JSON,
-    which YAML reads as the same scalars; floats always carry a ``.`` (and
-    ``.inf``/``.nan``), because YAML 1.1 readers such as PyYAML read ``1e-05``
-    as a string.
-
-    >>> print(wandb_param_yaml({"lr": 1e-05, "layers": [64, 32], "opt": "adam"}), end="")
-    wandb_version: 1
-    <BLANKLINE>
-    "lr":
-      value: 1.0e-05
-    "layers":
-      value: [64, 32]
-    "opt":
-      value: "adam"
-    """
-    lines = ["wandb_version: 1"]
-    if config:
-        lines.append("")
-    for key, value in config.items():
-        lines.append("%s:" % json.dumps(str(key)))
-        lines.append("  value: %s" % _yaml_value(value))
-    return "\n".join(lines) + "\n"
-
-
-def _yaml_value(value: Any) -> str:
-    import math
-
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(value)
-        mantissa, e, exponent = text.partition("e")
-        if "." not in mantissa:
-            mantissa += ".0"
-        if e and exponent[:1] not in "+-":
-            exponent = "+" + exponent
-        return mantissa + (e + exponent if e else "")
-    if isinstance(value, (int, str)):
-        return json.dumps(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join("%s: %s" % (json.dumps(str(k)), _yaml_value(v)) for k, v in value.items()) + "}"
-    return json.dumps(str(value))
-
 #: ``name=value`` or ``name: value`` alone on a line, value a number (the default metric pattern).
 METRIC_PATTERN = r"^\s*(?P<name>[A-Za-z_][\w./-]*)\s*[:=]\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*$"
-
-_ENVVAR = re.compile(r"\$\{envvar:([A-Za-z0-9_]*)\}")
-
-
-def _fmt(value: Any) -> str:
-    return str(value)
-
-
-def macro_values(config: Dict[str, Any], *, program: Optional[str], json_file: Optional[str] = None,
-                 interpreter: Optional[str] = None, env_prefix: Optional[List[str]] = None) -> Dict[str, List[str]]:
-    """What each whole-item macro expands to, for one run's config."""
-    args, no_equals, no_hyphens, no_booleans, append_hydra, override_hydra = [], [], [], [], [], []
-    for key, value in config.items():
-        flag = "%s=%s" % (key, _fmt(value))
-        args.append("--" + flag)
-        no_equals += ["--" + key, _fmt(value)]
-        no_hyphens.append(flag)
-        append_hydra.append("+" + flag)
-        override_hydra.append("++" + flag)
-        if isinstance(value, bool):
-            if value:
-                no_booleans.append("--" + key)
-        else:
-            no_booleans.append("--" + flag)
-    if env_prefix is None:
-        env_prefix = [] if sys.platform == "win32" else ["/usr/bin/env"]
-    return {
-        "env": list(env_prefix),
-        "interpreter": [interpreter or sys.executable],
-        "program": [program] if program else [],
-        "args": args,
-        "args_no_equals": no_equals,
-        "args_no_hyphens": no_hyphens,
-        "args_no_boolean_flags": no_booleans,
-        "args_json": [json.dumps(config)],
-        "args_json_file": [json_file] if json_file else [],
-        "args_append_hydra": append_hydra,
-        "args_override_hydra": override_hydra,
-    }
-
-
-def expand_command(command: Optional[Sequence[Any]], *, program: Optional[str], config: Dict[str, Any],
-                   json_file: Optional[str] = None, interpreter: Optional[str] = None,
-                   env_prefix: Optional[List[str]] = None, environ: Optional[Dict[str, str]] = None) -> List[str]:
-    """The child's argv for one run (W&B's rules; see the module docs)."""
-    environ = os.environ if environ is None else environ
-    values = macro_values(config, program=program, json_file=json_file, interpreter=interpreter,
-                          env_prefix=env_prefix)
-    out: List[str] = []
-    for item in (command or DEFAULT_COMMAND):
-        text = str(item)
-        text = _ENVVAR.sub(lambda m: environ.get(m.group(1), m.group(1)), text)
-        if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
-            out.extend(values.get(text[2:-1], []))
-        else:
-            out.append(text)
-    return out
-
 
 def parse_metric_line(line: str, pattern: Any = METRIC_PATTERN) -> Optional[Dict[str, Any]]:
     """``{"loss": 0.23}`` for a line such as ``loss=0.23`` or ``loss: 0.23``; ``None`` otherwise.
@@ -277,8 +146,6 @@ class CommandFunction:
                  metrics: Sequence[str] = (), every_metric: bool = False, tensorboard: Sequence[str] = (),
                  kill_delay: float = 5.0, poll: float = 0.05, entity: Optional[str] = None,
                  wandb_shim: bool = True) -> None:
-        from .outputmetrics import check_pattern
-
         self.sweep_path = sweep_path
         self.command = list(command) if command else list(DEFAULT_COMMAND)
         self.program = program
@@ -298,8 +165,6 @@ class CommandFunction:
 
     def check(self) -> None:
         """Refuse a command that cannot start (no program where one is needed, a missing script)."""
-        from .errors import ConfigError
-
         texts = [str(c) for c in self.command]
         if "${program}" in texts and not self.program:
             raise ConfigError("the sweep's command uses ${program} but the config has no 'program'",
@@ -311,14 +176,6 @@ class CommandFunction:
                               key_path="program")
 
     def __call__(self) -> None:
-        import signal
-        import subprocess
-        import time
-
-        from .bundle import child_pythonpath
-        from .session import RunStopped, current_run
-        from .sharedfs import make_dirs
-
         active = current_run()
         if active is None:  # pragma: no cover - the agent always binds one
             raise RuntimeError("CommandFunction called outside a run")
@@ -415,10 +272,7 @@ class CommandFunction:
         """The directory that serves ``import wandb`` to children (made once per agent, removed at exit)."""
         with self._echo_lock:
             if self._shim is None:
-                import atexit
-                import shutil
-
-                from .wandb._install import shim_directory
+                from .wandb._install import shim_directory  # lazy: runs minisweep.wandb (all of W&B's client)
 
                 self._shim = shim_directory()
                 atexit.register(shutil.rmtree, self._shim, True)
@@ -436,28 +290,21 @@ class CommandFunction:
         except (OSError, ProcessLookupError):
             pass
 
-    def watchers(self, run_dir: str, run_id: str) -> List[Any]:
+    def watchers(self, run_dir: str, run_id: str) -> List[Watcher]:
         """The :class:`~.tensorboard.Watcher` objects that follow one run's event files."""
-        from .tensorboard import Watcher
-
         own = [run_dir] + [d.replace("{run_id}", run_id) for d in self.tensorboard if "{run_id}" in d]
         shared = [d for d in self.tensorboard if "{run_id}" not in d]
         return [Watcher(own)] + ([Watcher(shared, only_new=True)] if shared else [])
 
     def _stop(self, proc: Any, posix: bool) -> None:
         """SIGTERM to the child's group, and up to ``kill_delay`` seconds for the child to exit."""
-        import signal
-        import time
-
         self._signal(proc, signal.SIGTERM if posix else None)
         deadline = time.monotonic() + self.kill_delay
         while not _exited(proc) and time.monotonic() < deadline:
             time.sleep(min(self.poll, 0.05))
 
-    def reader(self) -> Any:
+    def reader(self) -> MetricReader:
         """A fresh :class:`~.outputmetrics.MetricReader` for one run's output."""
-        from .outputmetrics import MetricReader
-
         return MetricReader(self.metrics, every=self.every_metric, pattern=self.pattern)
 
 
@@ -471,7 +318,7 @@ class _Sources:
     Thread-safe: the relay thread, that thread and the polling loop all call it.
     """
 
-    def __init__(self, active: Any, rows_path: str, watchers: Sequence[Any] = ()) -> None:
+    def __init__(self, active: ActiveRun, rows_path: str, watchers: Sequence[Watcher] = ()) -> None:
         self.active = active
         self.rows_path = rows_path
         self.watchers = list(watchers)
@@ -532,9 +379,6 @@ class _Sources:
 
     def _read_rows(self) -> None:
         """Record the complete rows the child appended to its rows file since the last look."""
-        from .session import EVENTS, apply_event
-        from .jsonvalues import decode_value
-
         try:
             with open(self.rows_path, "rb") as fh:
                 fh.seek(self.at)

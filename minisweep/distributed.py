@@ -23,11 +23,18 @@ before it starts any run, and says plainly what is wrong when it cannot.
 
 import os
 import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-__all__ = ["run_on_executor"]
+from ._compat import check_sendable
+from .agentloop import Agent, first_runs_failed, gave_up_error
+from .errors import AgentError
+from .store import SweepStore
 
-_stores: Dict[Tuple[str, str, str], Any] = {}
+__all__ = ["run_on_executor", "remote_run"]
+
+_stores: Dict[Tuple[str, str, str], SweepStore] = {}
 _stores_lock = threading.Lock()
 
 
@@ -36,10 +43,8 @@ def _probe(function: Any) -> bool:
     return callable(function)
 
 
-def _open(root: str, project: str, sweep_id: str) -> Any:
+def _open(root: str, project: str, sweep_id: str) -> SweepStore:
     """The worker process's store for this sweep, opened once and kept (reads stay incremental)."""
-    from .store import SweepStore
-
     key = (root, project, sweep_id)
     with _stores_lock:
         store = _stores.get(key)
@@ -58,21 +63,17 @@ def remote_run(root: str, project: str, sweep_id: str, function: Callable[..., A
     take functions to be pure (Dask does, by default) would otherwise return
     the first task's result for all the others instead of running them.
     """
-    import time
-
-    from .runner import _Agent
-
     store = _open(root, project, sweep_id)
     # settle=False: the calling process marks the sweep finished once every task is back (one dry
     # claim in all, instead of one per task)
-    runner = _Agent(store, function, count=1, workers=1, lease_seconds=lease_seconds, max_initial_failures=0,
+    runner = Agent(store, function, count=1, workers=1, lease_seconds=lease_seconds, max_initial_failures=0,
                     retry_failed=retry_failed, clock=time.time, sleep=time.sleep, poll_seconds=5.0, out=None,
                     settle=False)
     started = runner.run()
     return started, list(runner.outcomes), runner.last_error
 
 
-def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, count: Optional[int],
+def run_on_executor(store: SweepStore, function: Callable[..., Any], executor: Executor, *, count: Optional[int],
                     workers: int, lease_seconds: float, max_initial_failures: int, retry_failed: int,
                     say: Callable[[str], None]) -> int:
     """Keep ``workers`` remote agent runs in flight on ``executor``; return how many runs were started.
@@ -81,12 +82,6 @@ def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, 
         AgentError: the function cannot be sent to the executor's workers, or the
             first ``max_initial_failures`` runs all failed.
     """
-    import time
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    from ._compat import check_sendable
-    from .runner import AgentError, first_runs_failed, gave_up_error
-
     try:
         check_sendable(executor, function)
         if not executor.submit(_probe, function).result():
@@ -132,9 +127,7 @@ def run_on_executor(store: Any, function: Callable[..., Any], executor: Any, *, 
             future.cancel()
         raise
     if exhausted:  # every task is back: the sweep is finished if nothing is left and nothing in flight
-        from .runner import _Agent
-
-        _Agent(store, function, count=0, workers=1, lease_seconds=lease_seconds, max_initial_failures=0,
+        Agent(store, function, count=0, workers=1, lease_seconds=lease_seconds, max_initial_failures=0,
                retry_failed=retry_failed, clock=time.time, sleep=time.sleep, poll_seconds=5.0,
                out=None).settle_sweep()
     return started

@@ -31,6 +31,7 @@ __all__ = [
     "RunNotFound",
     "InvalidIdError",
     "StateError",
+    "AgentError",
 ]
 
 
@@ -222,6 +223,10 @@ class StateError(MinisweepError, ValueError):
 
     def __reduce__(self):
         return (_rebuild_state_error, (str(self), self.state, self.run_id))
+
+
+class AgentError(MinisweepError, RuntimeError):
+    """The agent gave up (its first runs all failed, or it was asked for something it cannot do)."""
 
 
 def _rebuild_store_error(message, path, errno):

@@ -148,7 +148,8 @@ def _read_file(path: str) -> Tuple[Any, Optional[Dict[tuple, Tuple[int, int]]], 
     return _parse_text(text, kind, name)
 
 
-def _parse_text(text: str, kind: Optional[str], name: Optional[str]) -> Tuple[Any, Dict[tuple, Tuple[int, int]], Optional[str]]:
+def _parse_text(text: str, kind: Optional[str],
+                name: Optional[str]) -> Tuple[Any, Dict[tuple, Tuple[int, int]], Optional[str]]:
     if kind is None:
         kind = "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "yaml"
     if kind == "json":

@@ -18,6 +18,7 @@ import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from .errors import MinisweepError
+from .runs import copy_config
 
 __all__ = ["Config", "ConfigValueError", "Summary", "Metric", "MinisweepValueError", "check_metric", "flatten",
            "is_media", "as_config_dict", "remark", "Aggregate", "SUMMARY_OPS"]
@@ -142,8 +143,6 @@ class Config(_Values):
 
     def __init__(self, values: Optional[Dict[str, Any]] = None, *, locked: Any = (),
                  on_change: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
-        from .runs import copy_config
-
         # a copy all the way down: the run may mutate nested values without touching the agent's record
         object.__setattr__(self, "_values", copy_config(dict(values or {})))
         object.__setattr__(self, "_locked", set(locked))
@@ -205,8 +204,6 @@ class Config(_Values):
 
     def setdefaults(self, values: Any) -> None:
         """Set the keys that are not set yet (how sweep values override ``init(config=...)``)."""
-        from .runs import copy_config
-
         changed: Dict[str, Any] = {}
         with self._lock:
             for key, value in as_config_dict(values, "config.setdefaults()").items():

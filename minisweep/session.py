@@ -55,12 +55,16 @@ share.  Splitting it would leave two halves that each need the other.
 >>> finish()
 """
 
+import atexit
 import copy
+import json
 import os
 import threading
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from .errors import MinisweepError
+from .jsonvalues import encode_value
 from .runvalues import (Aggregate, Config, ConfigValueError, Metric, MinisweepValueError, Summary,
                         as_config_dict, check_metric, flatten, is_media, remark)
 
@@ -191,7 +195,7 @@ class ActiveRun:
     def dir(self) -> str:
         """The run's own folder (created on first use): ``<sweep>/files/<run id>`` under an agent."""
         if self._dir is None:
-            import tempfile
+            import tempfile  # lazy: only a run that saves files or asks for its folder needs it
 
             if self._dir_parent:
                 os.makedirs(self._dir_parent, exist_ok=True)
@@ -361,8 +365,8 @@ class ActiveRun:
     # -- files ------------------------------------------------------------------------------
     def save(self, glob_str: Optional[str] = None, base_path: Optional[str] = None, policy: str = "live") -> List[str]:
         """Copy the files matching ``glob_str`` into :attr:`dir` (keeping paths below ``base_path``)."""
-        import glob
-        import shutil
+        import glob  # lazy: only a run that saves files or asks for its folder needs it
+        import shutil  # lazy: only a run that saves files or asks for its folder needs it
 
         if glob_str is None:
             return []
@@ -460,8 +464,6 @@ class ActiveRun:
 
     @property
     def settings(self) -> Any:
-        from types import SimpleNamespace
-
         return SimpleNamespace(mode="offline", run_id=self.id, project=self.project, entity=self.entity,
                                sweep_id=self.sweep_id, files_dir=self._dir, _offline=True, _noop=False)
 
@@ -584,8 +586,6 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
     run_id = os.environ.get("MINISWEEP_RUN_ID")
     if not run_id:
         return None
-    import json
-
     try:
         values = json.loads(os.environ.get("MINISWEEP_RUN_CONFIG", "{}"))
     except ValueError:
@@ -596,8 +596,6 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
         lock = threading.Lock()
 
         def write(item: Any, _path: str = path) -> None:
-            from .jsonvalues import encode_value
-
             line = json.dumps(encode_value(item), allow_nan=False) + "\n"
             with lock:
                 with open(_path, "a", encoding="utf-8") as fh:  # one complete line per write
@@ -610,8 +608,6 @@ def _from_environment(project: Optional[str]) -> Optional[ActiveRun]:
                     dir=os.environ.get("MINISWEEP_RUN_DIR") or None,
                     on_log=(lambda row: write(row)) if write else None,
                     on_event=(lambda kind, data: write([kind, data])) if write else None)
-    import atexit
-
     atexit.register(_finish_at_exit, run)
     return run
 

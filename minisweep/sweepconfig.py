@@ -16,6 +16,15 @@ the culprit and the fix.  One deliberate kindness beyond W&B: YAML 1.1 reads
 ``1e-4`` (no dot) as a *string*; where a number is required we accept such a
 string as the number it spells.
 
+Why one module of some 800 lines: validating a config is one walk over one
+document.  ``_Checker`` visits each key once, and every rule needs the same
+context (the key path and the line for its message, the method for the
+grid-only rules, every problem collected for one report); the classes it
+returns are what the walk builds.  What is a concept of its own lives
+elsewhere: the distributions and their keys (:mod:`.distributions`),
+hyperband's settings and bands (:mod:`.hyperband`), reading a file or text
+(:mod:`.reader`).
+
 >>> cfg = parse_config({"method": "random", "metric": {"name": "loss"},
 ...                     "parameters": {"lr": {"min": 0.0001, "max": 0.1},
 ...                                    "layers": {"min": 1, "max": 4},

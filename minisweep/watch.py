@@ -11,6 +11,7 @@ watch without sleeping.
 """
 
 import os
+import shutil
 import sys
 import time
 from typing import TYPE_CHECKING, Any, Callable, Optional, TextIO, Tuple
@@ -71,7 +72,7 @@ def _isatty(stream: TextIO) -> bool:
 
 def _curses_usable() -> bool:
     try:
-        import curses  # noqa: F401
+        import curses  # noqa: F401  # lazy: optional stdlib module (not on Windows)
     except ImportError:  # Windows without the windows-curses package
         return False
     return bool(os.environ.get("TERM")) and os.environ.get("TERM") != "dumb"
@@ -80,8 +81,6 @@ def _curses_usable() -> bool:
 def _run_plain(model: SweepWatch, interval: float, out: TextIO, wait: Optional[Callable[[float], bool]],
                size: Optional[Tuple[int, int]]) -> int:
     """A table printed whenever something changed (on a terminal: the screen cleared first)."""
-    import shutil
-
     tty = _isatty(out)
     spark = _spark_chars(out)
     footer = "q quits" if tty else ""
@@ -124,8 +123,8 @@ class _Keys:
         self.fd = None  # type: Optional[int]
         self.saved = None  # type: Any
         try:
-            import termios
-            import tty
+            import termios  # lazy: optional stdlib module (not on Windows)
+            import tty  # lazy: optional stdlib module (not on Windows)
 
             fd = stream.fileno()
             if os.isatty(fd):
@@ -139,7 +138,7 @@ class _Keys:
         if self.fd is None:
             time.sleep(seconds)
             return False
-        import select
+        import select  # lazy: only the key reader on a terminal needs it
 
         deadline = time.monotonic() + seconds
         while True:
@@ -154,7 +153,7 @@ class _Keys:
 
     def close(self) -> None:
         if self.fd is not None:
-            import termios
+            import termios  # lazy: optional stdlib module (not on Windows)
 
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
             self.fd = None
@@ -162,8 +161,8 @@ class _Keys:
 
 def _run_curses(model: SweepWatch, interval: float, out: TextIO, monotonic: Callable[[], float]) -> int:
     """The screen redrawn in place; ``q`` quits; a resize redraws at the new size."""
-    import curses
-    import locale
+    import curses  # lazy: optional stdlib module (not on Windows)
+    import locale  # lazy: only the curses screen needs it
 
     try:
         locale.setlocale(locale.LC_ALL, "")  # so curses can draw the sparkline's block characters
@@ -227,8 +226,6 @@ def _run_curses(model: SweepWatch, interval: float, out: TextIO, monotonic: Call
     except curses.error:  # no usable terminal description after all: fall back to the plain table
         return _run_plain(model, interval, out, None, None)
     if finished:  # leave the final state in the terminal's scrollback
-        import shutil
-
         cols, _ = shutil.get_terminal_size((100, 40))
         out.write(model.text(cols - 1, 10 ** 6, _spark_chars(out)))
         out.flush()

@@ -55,7 +55,9 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional, Tuple  # noqa: F401 (Deque: a type comment)
 
 from .formatting import duration
+from .grid import size as grid_size
 from .runs import ACTIVE_STATES, DONE_STATES, is_better, is_number
+from .sweepconfig import parse_config
 
 if TYPE_CHECKING:  # (for type checkers only)
     from .runs import Run
@@ -139,8 +141,6 @@ class SweepWatch:
     """
 
     def __init__(self, store: "SweepStore", *, clock: Callable[[], float] = time.time, events: int = 50) -> None:
-        from .sweepconfig import parse_config
-
         self.store = store
         self.config = parse_config(store.config, warn=False)
         self.metric = self.config.metric
@@ -292,9 +292,7 @@ class SweepWatch:
             return "the target %s = %s was reached" % (metric.name, _short(metric.target))
         if cfg.method == "grid":
             if self._grid_size is None:
-                from .grid import size
-
-                self._grid_size = size(cfg)
+                self._grid_size = grid_size(cfg)
             if self.total >= self._grid_size:
                 return "every grid point has run"
         return None

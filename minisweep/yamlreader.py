@@ -54,6 +54,12 @@ the current block, a "mapping starts" token); a drop in indentation emits
 (a tab after ``key:``, a key with no ``:``, a continuation line) fail or
 succeed exactly where PyYAML's do.
 
+Why one module of some 1400 lines: a YAML reader is one concept.  The
+scanner, the parser and the scalar rules share one piece of state -- where
+in the text each token came from -- that every error message and every
+recorded position needs, and none of them means anything alone.  Split into
+files, each error path would cross a module boundary to name its line.
+
 Errors are :class:`~minisweep.errors.ConfigError` with a 1-based line and
 column.  Given a ``positions`` dict, :func:`load` also records where every
 mapping key and sequence item starts, keyed by its path from the root:
@@ -66,6 +72,7 @@ mapping key and sequence item starts, keyed by its path from the root:
 (3, 5)
 """
 
+import datetime
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -880,8 +887,6 @@ def _construct_float(text: str) -> float:
 
 
 def _construct_timestamp(text: str) -> Any:
-    import datetime
-
     match = _TIMESTAMP.match(text)
     if not match:
         raise ValueError("not a timestamp")

@@ -13,7 +13,8 @@ import unittest
 from pathlib import Path
 
 import minisweep
-from minisweep.command import expand_command, parse_metric_line
+from minisweep.command import parse_metric_line
+from minisweep.macros import expand_command
 from tests.support import POSIX, SLEEPER, CommandLineTest, alive, env_with
 
 

@@ -430,7 +430,7 @@ class CommandModeTest(SweepTest):
         self.assertEqual((run.state, run.summary["loss.min"], run.info["name"]), ("finished", 0.1, "lr=0.1"))
 
     def test_param_file_values_read_back(self):
-        from minisweep.command import wandb_param_yaml
+        from minisweep.macros import wandb_param_yaml
         from minisweep.yamlreader import load as load_yaml
 
         config = {"lr": 1e-05, "big": 1e20, "n": 3, "name": "a: b", "flag": True, "none": None,

@@ -36,6 +36,8 @@ module under that name from ``minisweep agent`` (command mode), from
 True
 """
 
+import sys
+
 from .. import session as _session
 from ..session import (ActiveRun as Run, Config, ConfigValueError, Metric, OfflineError, Summary,  # noqa: F401
                        define_metric, finish, init, log, login, save)
@@ -69,7 +71,7 @@ def __getattr__(name):
     if name == "run":  # changes with the calling thread's run, and is None after finish(): never cached
         return _session.live_run()
     if name in _SUBMODULES:
-        from importlib import import_module
+        from importlib import import_module  # lazy: submodules load on first use (PEP 562)
 
         return import_module("." + name, __name__)
     raise AttributeError("module %r has no attribute %r (minisweep's stand-in for wandb does not provide it; "
@@ -89,7 +91,7 @@ def sweep(sweep, entity=None, project=None, prior_runs=None, **kwargs):
     ``prior_runs`` names W&B runs to seed the search with; an offline store has
     none, so a non-empty list is reported and otherwise ignored.
     """
-    from ..api import sweep as _sweep
+    from ..api import sweep as _sweep  # lazy: keeps `import wandb` in a program cheap
 
     if prior_runs:
         termwarn("sweep(prior_runs=...): W&B runs cannot be read offline; %d run(s) ignored" % len(prior_runs))
@@ -103,7 +105,7 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None, forwar
     ``sweep_id`` may be ``entity/project/ID``.  ``max_consecutive_failed_runs``
     stops the agent after that many failed runs in a row, as W&B's does.
     """
-    from ..runner import agent as _agent
+    from ..runner import agent as _agent  # lazy: keeps `import wandb` in a program cheap
 
     return _agent(sweep_id, function, entity=entity, project=project, count=count,
                   forward_signals=forward_signals, term_timeout=term_timeout,
@@ -112,7 +114,7 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None, forwar
 
 def install_as_wandb():
     """Make ``import wandb`` give this module (see :mod:`minisweep.wandb._install`)."""
-    from ._install import install_as_wandb as _install
+    from ._install import install_as_wandb as _install  # lazy: only install_as_wandb() needs the installer
 
     return _install()
 
@@ -187,8 +189,6 @@ def require(requirement=None, experiment=None):
 
 def termlog(string="", newline=True, repeat=True, prefix=True):
     """Print a line to standard error, as W&B's client does."""
-    import sys
-
     sys.stderr.write(("wandb: " if prefix else "") + str(string) + ("\n" if newline else ""))
 
 

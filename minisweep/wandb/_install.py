@@ -32,6 +32,7 @@ wandb that the process has already imported (modules holding it would keep
 talking to W&B's server): call it first.
 """
 
+import json
 import os
 import sys
 import types
@@ -40,6 +41,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 if TYPE_CHECKING:  # (for type checkers only)
     from importlib.machinery import ModuleSpec
 
+from ..bundle import package_entry
 from ..errors import MinisweepError
 
 __all__ = ["install_as_wandb", "shim_directory", "WANDB_NAME", "SHIM_VERSION"]
@@ -72,8 +74,8 @@ class WandbAlias:
                   target: Optional[types.ModuleType] = None) -> "Optional[ModuleSpec]":
         if fullname != self.alias and not fullname.startswith(self.alias + "."):
             return None
-        import importlib
-        import importlib.util
+        import importlib  # lazy: only an `import wandb` being redirected needs it
+        import importlib.util  # lazy: only an `import wandb` being redirected needs it
 
         real = self.target + fullname[len(self.alias):]
         try:
@@ -152,15 +154,12 @@ def shim_directory(parent: Optional[str] = None) -> str:
         parent: where to make it (default: a new temporary directory, which the
             caller removes when done).
     """
-    import json
-    import tempfile
+    import tempfile  # lazy: only writing the shim needs it (tempfile loads random)
 
     surface = _surface().__name__
     path = tempfile.mkdtemp(prefix="minisweep-wandb-shim-", dir=parent)
     package = os.path.join(path, WANDB_NAME)
     os.makedirs(package)
-    from ..bundle import package_entry
-
     values = {"package": surface.rpartition(".")[0], "surface": surface, "entry": package_entry()}
     with open(os.path.join(package, "__init__.py"), "w", encoding="utf-8") as fh:
         fh.write(_STUB % values)

@@ -1,5 +1,7 @@
 """``wandb.Settings``, ``wandb.Artifact``, ``wandb.AlertLevel`` (accepted) and ``wandb.Api`` (an error)."""
 
+import contextlib
+import os
 from typing import Any
 
 from ..session import OfflineError
@@ -53,9 +55,7 @@ class Artifact:
 
     def new_file(self, name: str, mode: str = "x", encoding: Any = None) -> Any:
         """A context manager giving a file that is thrown away (W&B would upload it)."""
-        import contextlib
-        import os
-        import tempfile
+        import tempfile  # lazy: only new_file() needs it (tempfile loads random)
 
         @contextlib.contextmanager
         def _file() -> Any:

@@ -1,0 +1,213 @@
+"""The package's layering, read from its source: which module imports which.
+
+The import graph is built with :mod:`ast` from every module of the package
+(relative imports only: the package must work vendored under another name),
+counting imports at module level and inside functions alike, since a cycle
+hidden inside a function is still a cycle.  Imports under
+``if TYPE_CHECKING:`` are left out: they never run.  Three rules:
+
+- no import cycle (a cycle is the sign that two modules are one concept, or
+  that a shared piece has no home of its own);
+- the search layer is pure (STYLE.md item 2): a search module never imports
+  the store, the config reader, the agent, nor ``os``, ``time`` or
+  ``threading``;
+- an import inside a function says why on its own line (``# lazy: ...``):
+  start-up time of ``import minisweep`` and of the CLI, or an optional
+  standard-library module.
+"""
+
+import ast
+import os
+import unittest
+from pathlib import Path
+from typing import Dict, List, Optional, Set, Tuple
+
+import minisweep
+
+PACKAGE = Path(minisweep.__file__).resolve().parent
+
+#: The search layer (STYLE.md item 2): functions of (parsed space, run history, rng).
+SEARCH_MODULES = ("grid", "distributions", "values", "bayes", "gp", "hyperband", "search")
+#: What a search module must not import: file and clock owners, and the modules that use them.
+FORBIDDEN_IN_SEARCH = ("store", "reader", "runner", "os", "time", "threading")
+
+
+class Import:
+    """One import statement's target, as the graph sees it."""
+
+    def __init__(self, target: str, line: int, in_function: bool, text: str) -> None:
+        self.target = target          # "grid", "wandb._install", "" (the package itself), or "stdlib:os"
+        self.line = line
+        self.in_function = in_function
+        self.text = text              # the source line, for messages and the "# lazy:" rule
+
+
+def module_name(path: Path) -> str:
+    """``minisweep/wandb/_install.py`` -> ``wandb._install``; ``minisweep/__init__.py`` -> ``""``."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def all_modules() -> Dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            out[module_name(path)] = path
+    return out
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+           (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _resolve(importer: str, is_package: bool, node: ast.ImportFrom, modules: Dict[str, Path]) -> List[str]:
+    """The package modules a relative ``from ... import ...`` loads."""
+    base = importer.split(".") if importer else []
+    if not is_package:
+        base = base[:-1]
+    base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+    prefix = ".".join(base + ([node.module] if node.module else []))
+    targets = []
+    for alias in node.names:  # `from . import grid` loads the module grid, not just the package
+        sub = (prefix + "." if prefix else "") + alias.name
+        if sub in modules:
+            targets.append(sub)
+    if not targets or len(targets) < len(node.names):
+        targets.append(prefix)
+    return targets
+
+
+def imports_of(name: str, path: Path, modules: Dict[str, Path]) -> List[Import]:
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    tree = ast.parse(source, str(path))
+    is_package = path.name == "__init__.py"
+    found: List[Import] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and not in_function and _is_type_checking(child):
+                for sub in child.orelse:
+                    visit_statement(sub, in_function)
+                continue
+            visit_statement(child, in_function)
+
+    def visit_statement(child: ast.AST, in_function: bool) -> None:
+        text = lines[child.lineno - 1] if hasattr(child, "lineno") else ""
+        if isinstance(child, ast.ImportFrom):
+            if child.level:
+                for target in _resolve(name, is_package, child, modules):
+                    found.append(Import(target, child.lineno, in_function, text))
+            else:
+                found.append(Import("stdlib:" + (child.module or "").split(".")[0], child.lineno, in_function, text))
+        elif isinstance(child, ast.Import):
+            for alias in child.names:
+                found.append(Import("stdlib:" + alias.name.split(".")[0], child.lineno, in_function, text))
+        else:
+            visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+    visit(tree, False)
+    return found
+
+
+def import_graph() -> Tuple[Dict[str, Set[str]], Dict[str, List[Import]]]:
+    """``{module: {package modules it imports}}`` and every import of every module."""
+    modules = all_modules()
+    graph: Dict[str, Set[str]] = {}
+    every: Dict[str, List[Import]] = {}
+    for name, path in modules.items():
+        every[name] = imports_of(name, path, modules)
+        graph[name] = {i.target for i in every[name] if not i.target.startswith("stdlib:") and i.target != name}
+    return graph, every
+
+
+def find_cycle(graph: Dict[str, Set[str]]) -> Optional[List[str]]:
+    """One import cycle as ``[a, b, ..., a]``, or ``None``.  The package itself (``""``) is left out:
+    every submodule's import runs it first, so an edge to it is no cycle by itself."""
+    colour: Dict[str, int] = {}
+    stack: List[str] = []
+
+    def walk(node: str) -> Optional[List[str]]:
+        colour[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == "":
+                continue
+            if colour.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if colour.get(nxt) is None:
+                cycle = walk(nxt)
+                if cycle:
+                    return cycle
+        stack.pop()
+        colour[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start and colour.get(start) is None:
+            cycle = walk(start)
+            if cycle:
+                return cycle
+    return None
+
+
+def format_graph(graph: Dict[str, Set[str]]) -> str:
+    """The graph as text, one ``module -> imports`` line per module (for docs and reports)."""
+    return "\n".join("%s -> %s" % (name or "(package)", ", ".join(sorted(t or "(package)" for t in graph[name])) or "-")
+                     for name in sorted(graph))
+
+
+class ImportGraphTest(unittest.TestCase):
+    def setUp(self):
+        self.graph, self.imports = import_graph()
+
+    def test_the_graph_sees_the_package(self):
+        # guards the rules below against passing on an empty or misread graph
+        self.assertIn("sweepconfig", self.graph)
+        self.assertIn("distributions", self.graph["sweepconfig"])
+        for name in SEARCH_MODULES:
+            self.assertIn(name, self.graph, "search module %s is missing: update SEARCH_MODULES" % name)
+
+    def test_no_import_cycle(self):
+        cycle = find_cycle(self.graph)
+        self.assertIsNone(cycle, "import cycle: %s" % " -> ".join(cycle or []))
+
+    def test_the_search_layer_is_pure(self):
+        bad = []
+        for name in SEARCH_MODULES:
+            for imp in self.imports[name]:
+                target = imp.target[len("stdlib:"):] if imp.target.startswith("stdlib:") else imp.target
+                if target.split(".")[0] in FORBIDDEN_IN_SEARCH or target.startswith("store"):
+                    bad.append("%s.py:%d imports %s: %s" % (name, imp.line, target, imp.text.strip()))
+        self.assertEqual(bad, [], "the search layer must do no I/O:\n" + "\n".join(bad))
+
+    def test_imports_inside_functions_say_why(self):
+        bad = []
+        for name in sorted(self.imports):
+            for imp in self.imports[name]:
+                if imp.in_function and "# lazy:" not in imp.text:
+                    bad.append("%s:%d: %s" % (self.file(name), imp.line, imp.text.strip()))
+        self.assertEqual(sorted(set(bad)), [], "imports inside functions without a '# lazy: <reason>' comment "
+                         "on their line (import at the top of the module instead):\n" + "\n".join(sorted(set(bad))))
+
+    def file(self, name: str) -> str:
+        return os.path.relpath(str(all_modules()[name]), str(PACKAGE.parent))
+
+
+class GraphReaderTest(unittest.TestCase):
+    """The reader itself, on small made-up graphs (so a rule cannot pass by reading nothing)."""
+
+    def test_a_cycle_is_found_and_shown(self):
+        self.assertEqual(find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}), ["a", "b", "c", "a"])
+        self.assertIsNone(find_cycle({"a": {"b"}, "b": {"c"}, "c": set(), "d": {"a", "c"}}))
+
+    def test_the_package_itself_is_no_cycle(self):
+        self.assertIsNone(find_cycle({"": {"a"}, "a": {""}}))
+
+
+if __name__ == "__main__":
+    unittest.main()
