@@ -14,7 +14,7 @@ Writing (:class:`JournalWriter`), and what a crash or a full disk can do to it:
 
 - The header and the marker are synced, and so is the folder, when the
   journal is first opened: a journal's name survives a power cut.
-- Lines are appended whole, with one ``write`` per batch; the caller syncs
+- Lines are appended whole, a batch at a time; the caller syncs
   (:meth:`JournalWriter.sync`) only what must survive a power cut (a
   ``finish``, a heartbeat).  ``kill -9`` loses nothing that was written; a
   power cut can lose unsynced lines.

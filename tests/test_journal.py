@@ -12,6 +12,7 @@ import unittest
 from minisweep.errors import StoreError
 from minisweep.journal import FORMAT, JournalReader, JournalWriter
 from minisweep.replay import Replay
+from minisweep.store import SweepStore
 from tests.support import temp_dir
 
 
@@ -41,7 +42,6 @@ class TestReader(JournalTest):
         self.assertEqual(self.reader.probe, 0)
 
     def test_the_store_waits_with_the_sleep_it_was_given(self):
-        from minisweep.store import SweepStore
         store = SweepStore.create(self.dir, "p", {"method": "grid", "parameters": {"a": {"values": [1]}}},
                                   sweep_id="s1", sleep=self.slept.append)
         self.addCleanup(store.close)

@@ -5,8 +5,10 @@ several writers would hold them, in the orders a reader can meet them, and
 checks the runs a reader would show.  The clocks are fake.
 """
 
+import ast
 import unittest
 
+import minisweep.replay
 from minisweep.replay import Replay, check_lease
 
 
@@ -238,6 +240,23 @@ class TestVerdictsAndLeases(ReplayTestCase):
             with self.subTest(lease=bad):
                 with self.assertRaises(ValueError):
                     check_lease(bad)
+
+
+class TestPurity(unittest.TestCase):
+    def test_replay_imports_nothing_that_touches_files_or_clocks(self):
+        with open(minisweep.replay.__file__, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(("." * node.level) + (node.module or ""))
+        self.assertIn(".runs", imported)  # (the reader sees the imports at all)
+        forbidden = {"os", "io", "time", "threading", "socket", "shutil", "tempfile", "pathlib", "builtins",
+                     ".sharedfs", ".journal", ".store", ".lock"}
+        self.assertEqual(imported & forbidden, set())
+        self.assertNotIn("open", {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
 
 
 if __name__ == "__main__":
