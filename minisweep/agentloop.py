@@ -319,10 +319,13 @@ class Agent:
                 e.done.wait(0.1)
 
     def _launch(self, run: Run) -> None:
+        def on_log(row: Dict[str, Any]) -> None:
+            self._on_log(execution, row)
+
         active = ActiveRun(run.id, run.config, sweep_id=self.store.id, project=self.store.project,
-                           entity=self.store.entity, dir=os.path.join(self.store.path, "files", run.id))
+                           entity=self.store.entity, dir=os.path.join(self.store.path, "files", run.id),
+                           on_log=on_log)
         execution = Execution(run, active)
-        active._on_log = lambda row, e=execution: self._on_log(e, row)
         thread = threading.Thread(target=self._execute, args=(execution,), name="minisweep-run-%s" % run.id,
                                   daemon=True)
         execution.thread = thread

@@ -13,7 +13,9 @@ hidden inside a function is still a cycle.  Imports under
   ``threading``;
 - an import inside a function says why on its own line (``# lazy: ...``):
   start-up time of ``import minisweep`` and of the CLI, or an optional
-  standard-library module.
+  standard-library module;
+- no module imports another's private name (``from .runner import _Agent``):
+  what is shared is public, or lives where both can reach it.
 """
 
 import ast
@@ -155,6 +157,18 @@ def find_cycle(graph: Dict[str, Set[str]]) -> Optional[List[str]]:
     return None
 
 
+def impure_imports(imports: Dict[str, List[Import]]) -> List[str]:
+    """The imports among ``imports`` (of search modules) that reach the store, the reader, the agent,
+    ``os``, ``time`` or ``threading``, one line each."""
+    bad = []
+    for name in sorted(imports):
+        for imp in imports[name]:
+            target = imp.target[len("stdlib:"):] if imp.target.startswith("stdlib:") else imp.target
+            if target.split(".")[0] in FORBIDDEN_IN_SEARCH or target.startswith("store"):
+                bad.append("%s.py:%d imports %s: %s" % (name, imp.line, target, imp.text.strip()))
+    return bad
+
+
 def format_graph(graph: Dict[str, Set[str]]) -> str:
     """The graph as text, one ``module -> imports`` line per module (for docs and reports)."""
     return "\n".join("%s -> %s" % (name or "(package)", ", ".join(sorted(t or "(package)" for t in graph[name])) or "-")
@@ -177,12 +191,7 @@ class ImportGraphTest(unittest.TestCase):
         self.assertIsNone(cycle, "import cycle: %s" % " -> ".join(cycle or []))
 
     def test_the_search_layer_is_pure(self):
-        bad = []
-        for name in SEARCH_MODULES:
-            for imp in self.imports[name]:
-                target = imp.target[len("stdlib:"):] if imp.target.startswith("stdlib:") else imp.target
-                if target.split(".")[0] in FORBIDDEN_IN_SEARCH or target.startswith("store"):
-                    bad.append("%s.py:%d imports %s: %s" % (name, imp.line, target, imp.text.strip()))
+        bad = impure_imports({name: self.imports.get(name, []) for name in SEARCH_MODULES})
         self.assertEqual(bad, [], "the search layer must do no I/O:\n" + "\n".join(bad))
 
     def test_imports_inside_functions_say_why(self):
@@ -194,6 +203,16 @@ class ImportGraphTest(unittest.TestCase):
         self.assertEqual(sorted(set(bad)), [], "imports inside functions without a '# lazy: <reason>' comment "
                          "on their line (import at the top of the module instead):\n" + "\n".join(sorted(set(bad))))
 
+    def test_no_private_name_is_imported_from_another_module(self):
+        bad = []
+        for name, path in sorted(all_modules().items()):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+                if isinstance(node, ast.ImportFrom) and node.level:
+                    for alias in node.names:
+                        if alias.name.startswith("_") and not alias.name.startswith("__"):
+                            bad.append("%s:%d imports %s" % (self.file(name), node.lineno, alias.name))
+        self.assertEqual(bad, [], "private names imported across modules:\n" + "\n".join(bad))
+
     def file(self, name: str) -> str:
         return os.path.relpath(str(all_modules()[name]), str(PACKAGE.parent))
 
@@ -204,6 +223,14 @@ class GraphReaderTest(unittest.TestCase):
     def test_a_cycle_is_found_and_shown(self):
         self.assertEqual(find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}), ["a", "b", "c", "a"])
         self.assertIsNone(find_cycle({"a": {"b"}, "b": {"c"}, "c": set(), "d": {"a", "c"}}))
+
+    def test_impure_imports_are_named(self):
+        imports = {"grid": [Import("stdlib:time", 3, False, "import time"),
+                            Import("runs", 4, False, "from .runs import Run")],
+                   "search": [Import("store", 9, True, "from .store import SweepStore"),
+                              Import("stdlib:random", 2, False, "import random")]}
+        self.assertEqual(impure_imports(imports), ["grid.py:3 imports time: import time",
+                                                   "search.py:9 imports store: from .store import SweepStore"])
 
     def test_the_package_itself_is_no_cycle(self):
         self.assertIsNone(find_cycle({"": {"a"}, "a": {""}}))
