@@ -37,9 +37,8 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO
 
-from .command import ChildFailed
 from .macros import wandb_param_yaml
-from .errors import AgentError, MinisweepError, StateError, StoreError
+from .errors import AgentError, ChildFailed, MinisweepError, StateError, StoreError
 from .hyperband import bands, decisions
 from .runs import ACTIVE_STATES, Run, is_number, real_number
 from .search import next_config, recheck, sweep_done
