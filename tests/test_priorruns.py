@@ -78,6 +78,13 @@ class PriorRunsTest(TempDirTest):
         self.assertEqual(set(rec), {"sweep", "id", "state", "config", "history"})
         self.assertEqual([list(row) for row in rec["history"]], [["loss"]])
 
+    def test_the_wandb_client_signature_passes_them_on(self):
+        import minisweep.wandb as wandb
+
+        old, _ = self.run_grid(GRID, count=5)
+        sid = wandb.sweep(GRID, None, "p", [old], dir=self.dir)  # wandb.sweep(sweep, entity, project, prior_runs)
+        self.assertEqual(self.agent(sid, lambda c: {"loss": c["a"]}), 1)
+
     def test_bad_records_are_refused_with_key_paths(self):
         with self.assertRaises(minisweep.ConfigError) as caught:
             parse_config(dict(GRID, prior_runs=[{"id": "r", "state": "done", "config": {}}, 3]))
