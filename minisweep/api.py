@@ -93,7 +93,8 @@ def update(sweep_id: str, config: Any, *, project: Optional[str] = None, dir: Op
     values, a wider range, ...), so a grid that gained values or a bayes
     sweep with a bigger ``run_cap`` can carry on (:func:`resume` it if it
     had finished).  Prior runs already stored are kept unless ``config``
-    names its own.  Agents read the config when they start.
+    names its own.  Running agents take the new config up at their next
+    claim (a changed ``command`` or ``program``: agents started afterwards).
 
     Returns:
         The top-level keys whose settings changed.

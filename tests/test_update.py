@@ -1,5 +1,6 @@
 """Changing a sweep after it started (sweep --update, update()) and resuming a finished one (--resume, resume())."""
 
+import concurrent.futures
 import json
 import re
 import unittest
@@ -115,6 +116,49 @@ class UpdateResumeTest(TempDirTest):
         self.assertEqual(len(self.load(sid).config.prior_runs), 1)
 
 
+class RunningAgentTest(TempDirTest):
+    """An update reaches an agent that is already running, at its next claim, without a restart."""
+
+    def updating_on_first_run(self, sid, new, result):
+        """A run function that updates the sweep while its first run is in flight, as another terminal would."""
+        done = []
+
+        def train(c):
+            if not done:
+                done.append(update(sid, new, dir=self.dir))
+            return result(c)
+        return train
+
+    def test_a_running_grid_agent_runs_a_value_added_mid_sweep(self):
+        sid = self.sweep(GRID)
+        train = self.updating_on_first_run(sid, changed(GRID, parameters_update={"a": {"values": [1, 2, 3]}}),
+                                           lambda c: c.a)
+        self.assertEqual(self.agent(sid, train), 3)
+        result = self.load(sid)
+        self.assertEqual([r.config["a"] for r in result.runs], [1, 2, 3])
+        self.assertEqual(result.state, "finished")
+
+    def test_a_running_bayes_agent_carries_on_past_the_old_run_cap(self):
+        sid = self.sweep(BAYES)
+        train = self.updating_on_first_run(sid, changed(BAYES, run_cap=5), lambda c: c.x)
+        self.assertEqual(self.agent(sid, train), 5)
+        self.assertEqual(len(self.load(sid).runs), 5)
+
+    def test_a_lower_run_cap_stops_a_running_agent_early(self):
+        sid = self.sweep(changed(BAYES, method="random", run_cap=6))
+        train = self.updating_on_first_run(sid, changed(BAYES, method="random", run_cap=2), lambda c: c.x)
+        self.assertEqual(self.agent(sid, train, workers=1), 2)
+
+    def test_an_executor_worker_sees_the_update(self):
+        # a worker keeps its store open between tasks (distributed._open): that store must not keep the old config
+        sid = self.sweep(GRID)
+        train = self.updating_on_first_run(sid, changed(GRID, parameters_update={"a": {"values": [1, 2, 3]}}),
+                                           lambda c: c["a"])
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            self.assertEqual(self.agent(sid, train, executor=ex, workers=1), 3)
+        self.assertEqual(sorted(r.config["a"] for r in self.load(sid).runs), [1, 2, 3])
+
+
 class CommandLineUpdateTest(CommandLineTest):
     def test_update_program_and_resume_from_the_command_line(self):
         path = self.write("g.json", json.dumps(GRID))
@@ -134,6 +178,20 @@ class CommandLineUpdateTest(CommandLineTest):
         self.assertEqual(out.returncode, 2)
         self.assertIn("parameters.a.values", out.stderr)
         self.assertNotIn("Traceback", out.stderr)
+
+    def test_a_running_command_line_agent_runs_the_value_added_by_sweep_update(self):
+        # run 1's program runs `minisweep sweep --update` itself, as a user would from another terminal
+        new = dict(changed(GRID, parameters_update={"a": {"values": [1, 2, 3]}}), program="train.py")
+        bigger = self.write("g2.json", json.dumps(new))
+        self.write("train.py", "import os, subprocess, sys\n"
+                               "if '--a=1' in sys.argv:\n"
+                               "    subprocess.check_call([sys.executable, '-m', 'minisweep', 'sweep', '--update', "
+                               "os.environ['WANDB_SWEEP_ID'], %r, '--dir', %r])\n"
+                               "print('loss=1')\n" % (bigger, self.store))
+        sid = minisweep.sweep(dict(GRID, program="train.py"), project="p", dir=self.store, seed=1)
+        out = self.cli("agent", sid, "--dir", self.store)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual([r.config["a"] for r in self.load(sid).runs], [1, 2, 3])
 
 
 if __name__ == "__main__":
