@@ -17,6 +17,13 @@ Every command takes ``--dir`` (where sweeps live; default ``$MINISWEEP_DIR`` or
 ``./minisweep``).  Errors — a bad config, an unknown sweep id, a missing
 program, bad flags — print one line and exit with status 2; ``--debug`` shows
 the traceback instead.
+
+Why one module of some 650 lines: it is the parser and one short function
+per subcommand, each a thin call into the module that does the work (the
+store and results in :mod:`.api`, the agent in :mod:`.runner`, the page in
+:mod:`.report`, the live view in :mod:`.watch`); splitting it would scatter
+one table of flags.  Each subcommand imports its module when it runs
+(``# lazy:``), so ``minisweep --help`` loads none of them.
 """
 
 import argparse
