@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 from . import __version__
 from .bundle import DEFAULT_PYTHON, package_entry, write_zipapp
 from .errors import MinisweepError, StoreError, SweepNotFound
+from .formatting import duration
 
 if TYPE_CHECKING:
     from .api import SweepResult
@@ -120,18 +121,6 @@ def _flatten(config: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
         else:
             out[prefix + key] = value
     return out
-
-
-def _duration(seconds: Optional[float]) -> str:
-    if seconds is None:
-        return "-"
-    seconds = float(seconds)
-    if seconds < 60:
-        return "%.1fs" % seconds
-    if seconds < 3600:
-        return "%dm%02ds" % divmod(int(seconds), 60)
-    h, rest = divmod(int(seconds), 3600)
-    return "%dh%02dm" % (h, rest // 60)
 
 
 def _table(header: List[str], rows: List[List[str]]) -> List[str]:
@@ -310,7 +299,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         mark = "p" if run.info.get("prior") else "*" if best is not None and run.id == best.id else ""
         row = [mark, run.id]
         row += [_short(_meta_text(run, k) or "-", 24) for k in meta]
-        row += ["prior " + run.state if mark == "p" else run.state, _duration(run.info.get("wall_time"))]
+        row += ["prior " + run.state if mark == "p" else run.state, duration(run.info.get("wall_time"))]
         row += [_short(flat.get(n, "-"), 24) for n in names]
         if metric is not None:
             value = run.best(metric.name, metric.maximize)
