@@ -23,8 +23,11 @@ loop stops after ``count`` runs, when the sweep has nothing left (grid done,
 ``run_cap``, ``metric.target``), when the sweep is stopped or cancelled, when
 its first runs all fail (:func:`first_runs_failed`, W&B's rule), or at
 Ctrl-C, which marks its running runs ``killed`` and leaves the store
-consistent.  Time is injected (``clock``, ``sleep``), so tests drive it with
-a fake clock.
+consistent.  A config changed meanwhile (``sweep --update``: a bigger
+``run_cap``, new grid values) reaches a running agent at its next claim: the
+store re-reads ``sweep.json`` under the claim lock when the file changed, and
+the agent parses it again before it proposes (:meth:`Agent.sync_config`).
+Time is injected (``clock``, ``sleep``), so tests drive it with a fake clock.
 """
 
 import inspect
@@ -37,14 +40,13 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO
 
-from .command import ChildFailed
 from .macros import wandb_param_yaml
-from .errors import AgentError, MinisweepError, StateError, StoreError
+from .errors import AgentError, ChildFailed, MinisweepError, StateError, StoreError
 from .hyperband import bands, decisions
 from .runs import ACTIVE_STATES, Run, is_number, real_number
 from .search import next_config, recheck, sweep_done
 from .session import ActiveRun, RunStopped, bind, unbind
-from .sweepconfig import parse_config
+from .sweepconfig import SweepConfig, parse_config
 
 if TYPE_CHECKING:
     from .runner import Progress
@@ -129,6 +131,7 @@ class Agent:
                  max_consecutive_failed_runs: Optional[int] = None, settle: bool = True) -> None:
         self.store = store
         self.cfg = parse_config(store.config, warn=False)
+        self.cfg_source = store.config  # the store's config object self.cfg was parsed from
         self.function = function
         self.takes_config = _takes_config(function)
         self.count = count
@@ -154,8 +157,7 @@ class Agent:
         self.outcomes: List[str] = []
         self.last_error: Optional[str] = None
         self.in_flight = 0  # runs pending or running (in any agent) when this agent last proposed
-        hb = self.cfg.early_terminate
-        self.bands = set(bands(hb)) if hb is not None and self.cfg.metric is not None else set()
+        self.bands = _bands(self.cfg)
 
     # -- output ------------------------------------------------------------------------------
     def say(self, text: str, always: bool = False) -> None:
@@ -171,8 +173,25 @@ class Agent:
             pass
 
     # -- the loop ----------------------------------------------------------------------------
+    def sync_config(self) -> bool:
+        """Parse the store's config again if it was updated since (``sweep --update``); whether it was.
+
+        Called before every proposal; under the claim lock the store has just
+        re-read ``sweep.json`` if the file changed (:meth:`~.store.SweepStore.claim`),
+        so the whole claim sees one config.  Cheap when nothing changed: one
+        identity test.
+        """
+        raw = self.store.config
+        if raw is self.cfg_source:
+            return False
+        cfg = parse_config(raw, warn=False)
+        self.cfg, self.bands, self.cfg_source = cfg, _bands(cfg), raw
+        self.say("sweep %s: its config was updated; going on with the new one" % self.store.id)
+        return True
+
     def propose(self, runs: List[Run], index: int) -> Optional[Dict[str, Any]]:
         # ``runs`` is the store's verdict view (a run is crashed only once an agent wrote it off)
+        self.sync_config()
         self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
         return next_config(self.cfg, runs, seed=self.store.seed, index=index, retry_failed=self.retry_failed)
 
@@ -203,6 +222,8 @@ class Agent:
         draft = self.propose(seen, len(seen))
 
         def settle(runs: List[Run], index: int) -> Optional[Dict[str, Any]]:
+            if self.sync_config():  # the config was updated since the draft: the draft is void
+                return self.propose(runs, index)
             self.in_flight = sum(1 for r in runs if r.state in ACTIVE_STATES)
             verdict = recheck(self.cfg, draft, seen, runs)
             if verdict == "done":
@@ -221,6 +242,7 @@ class Agent:
         answer: Dict[str, Any] = {}
 
         def check(runs: List[Run], index: int) -> None:
+            self.sync_config()
             answer["in_flight"] = any(r.state in ACTIVE_STATES for r in runs)
             if self.cfg.method == "grid":
                 answer["done"] = self.propose(runs, index) is None
@@ -512,6 +534,12 @@ class Agent:
             self._record(e, "killed", reason, 0.0)
         if executions:
             self.say("interrupted: marked %s killed" % ", ".join(e.run.id for e in executions))
+
+
+def _bands(cfg: SweepConfig) -> set:
+    """The iteration counts at which hyperband judges a run (none without ``early_terminate`` and a metric)."""
+    hb = cfg.early_terminate
+    return set(bands(hb)) if hb is not None and cfg.metric is not None else set()
 
 
 def short_config(config: Dict[str, Any], limit: int = 100) -> str:

@@ -15,15 +15,17 @@ source files.
 import hashlib
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .errors import InvalidIdError, SweepNotFound
+from . import priorruns
+from .errors import ConfigError, InvalidIdError, MinisweepError, Problem, RunNotFound, SweepNotFound
 from .ids import is_id
 from .runs import Run, best_run
 from .store import SweepStore
 from .sweepconfig import parse_config
+from .update import refusals
 
-__all__ = ["sweep", "load", "SweepResult", "store_root", "DEFAULT_PROJECT"]
+__all__ = ["sweep", "load", "update", "resume", "SweepResult", "store_root", "DEFAULT_PROJECT"]
 
 #: The project of a sweep created without one (W&B's name for it).
 DEFAULT_PROJECT = "uncategorized"
@@ -42,7 +44,8 @@ def store_root(dir: Optional[str] = None) -> str:
     return default
 
 
-def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = None, *, seed: Optional[int] = None,
+def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = None,
+          prior_runs: Optional[Sequence[Any]] = None, *, seed: Optional[int] = None,
           dir: Optional[str] = None) -> str:
     """Validate a sweep config, create the sweep, and return its id.
 
@@ -52,6 +55,11 @@ def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = Non
         entity: recorded with the sweep (W&B's team or user name).
         project: the project folder; defaults to the config's ``project`` key,
             then ``"uncategorized"``.
+        prior_runs: runs of earlier sweeps for the search to take into account
+            (W&B's argument): each a ``SWEEP_ID/RUN_ID``, a bare run id (looked
+            up in every sweep of the store), a sweep id (all its runs), or a
+            :class:`~.runs.Run`.  They are copied into the new sweep's config
+            when it is created (see :mod:`.priorruns`).
         seed: the sweep's random seed (random when not given); with the same
             seed a random sweep proposes the same configs.
         dir: where sweeps live (see the module docs).
@@ -61,14 +69,105 @@ def sweep(sweep: Any, entity: Optional[str] = None, project: Optional[str] = Non
 
     Raises:
         ConfigError: the config cannot run.
+        RunNotFound: a prior run (or sweep) that is not in the store.
     """
     cfg = parse_config(sweep)
     if seed is None:
         seed = int.from_bytes(os.urandom(4), "big")
     project = project_folder(project or cfg.project or DEFAULT_PROJECT)
     entity = entity or cfg.entity
+    raw = cfg.raw
+    if prior_runs:
+        raw = dict(raw)
+        raw[priorruns.KEY] = list(cfg.prior_records) + _prior_records(prior_runs, cfg, dir)
+        cfg = parse_config(raw, warn=False)  # the records are checked like the rest
     store = SweepStore.create(store_root(dir), project, cfg.raw, seed=seed, entity=entity)
     return store.id
+
+
+def update(sweep_id: str, config: Any, *, project: Optional[str] = None, dir: Optional[str] = None) -> List[str]:
+    """Replace a sweep's config: ``wandb sweep --update ID config.yaml``, from Python.
+
+    Before the first run anything valid goes, as in W&B; after, only the
+    changes :func:`.update.refusals` allows (a bigger ``run_cap``, new
+    values, a wider range, ...), so a grid that gained values or a bayes
+    sweep with a bigger ``run_cap`` can carry on (:func:`resume` it if it
+    had finished).  Prior runs already stored are kept unless ``config``
+    names its own.  Running agents take the new config up at their next
+    claim (a changed ``command`` or ``program``: agents started afterwards).
+
+    Returns:
+        The top-level keys whose settings changed.
+
+    Raises:
+        ConfigError: the new config cannot run, or the change is refused
+            (one problem per reason, each naming the key).
+    """
+    new = parse_config(config)
+    store = open_store(sweep_id, project, dir)
+    old = parse_config(store.config, warn=False)
+    raw = dict(new.raw)
+    if old.prior_records and priorruns.KEY not in raw:
+        raw[priorruns.KEY] = list(old.prior_records)
+        new = parse_config(raw, warn=False)
+
+    def check(runs: List[Run]) -> None:
+        reasons = refusals(old, new, len(runs))
+        if reasons:
+            raise ConfigError([Problem(r.split(":", 1)[0], "cannot change once runs exist (%d): %s"
+                                       % (len(runs), r.split(":", 1)[1].strip())) for r in reasons])
+
+    store.update_config(raw, check)
+    return sorted(k for k in set(old.raw) | set(raw) if old.raw.get(k) != raw.get(k))
+
+
+def resume(sweep_id: str, *, project: Optional[str] = None, dir: Optional[str] = None) -> str:
+    """Set a paused, stopped, cancelled or finished sweep running again; returns the state it had.
+
+    A finished grid with new values (:func:`update`) runs the new points; a
+    bayes sweep whose ``run_cap`` was raised carries on from all its runs.
+    """
+    store = open_store(sweep_id, project, dir)
+    before = store.state()
+    store.set_state("running")
+    return before
+
+
+def _prior_records(references: Sequence[Any], cfg: Any, dir: Optional[str]) -> List[Dict[str, Any]]:
+    """The frozen records of the prior runs named by ``references`` (see :func:`sweep`)."""
+    metric = cfg.metric.name if cfg.metric is not None else None
+    root = store_root(dir)
+    out: List[Dict[str, Any]] = []
+    for ref in references:
+        if isinstance(ref, Run):
+            out.append(priorruns.record(ref, None, metric))
+            continue
+        if not isinstance(ref, str) or not ref.strip("/"):
+            raise RunNotFound(str(ref), "prior run %r: expected a run id, SWEEP_ID/RUN_ID or a sweep id" % (ref,))
+        parts = ref.strip("/").split("/")
+        if len(parts) >= 2:  # [entity/][project/]SWEEP/RUN
+            result = load(parts[-2], project=parts[-3] if len(parts) >= 3 else None, dir=dir)
+            found = [r for r in result.runs if r.id == parts[-1]]
+            if not found:
+                raise RunNotFound(ref, "prior run %r: sweep %s has no run %s" % (ref, result.id, parts[-1]))
+            out.append(priorruns.record(found[0], result.id, metric))
+            continue
+        if SweepStore.find(root, ref):  # a whole sweep
+            result = load(ref, dir=dir)
+            out.extend(priorruns.record(r, result.id, metric) for r in result.runs)
+            continue
+        for project, sweep_id in SweepStore.listing(root):
+            try:
+                result = SweepResult(SweepStore.open(root, project, sweep_id))
+            except MinisweepError:  # a damaged or vanished sweep: look in the others
+                continue
+            found = [r for r in result.runs if r.id == ref]
+            if found:
+                out.append(priorruns.record(found[0], result.id, metric))
+                break
+        else:
+            raise RunNotFound(ref, "prior run %r: no sweep and no run with that id in %s" % (ref, root))
+    return out
 
 
 def project_folder(project: str) -> str:

@@ -17,6 +17,13 @@ Every command takes ``--dir`` (where sweeps live; default ``$MINISWEEP_DIR`` or
 ``./minisweep``).  Errors — a bad config, an unknown sweep id, a missing
 program, bad flags — print one line and exit with status 2; ``--debug`` shows
 the traceback instead.
+
+Why one module of some 650 lines: it is the parser and one short function
+per subcommand, each a thin call into the module that does the work (the
+store and results in :mod:`.api`, the agent in :mod:`.runner`, the page in
+:mod:`.report`, the live view in :mod:`.watch`); splitting it would scatter
+one table of flags.  Each subcommand imports its module when it runs
+(``# lazy:``), so ``minisweep --help`` loads none of them.
 """
 
 import argparse
@@ -34,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 from . import __version__
 from .bundle import DEFAULT_PYTHON, package_entry, write_zipapp
 from .errors import MinisweepError, StoreError, SweepNotFound
+from .formatting import duration
 
 if TYPE_CHECKING:
     from .api import SweepResult
@@ -87,11 +95,19 @@ def check_report(cfg: "SweepConfig") -> List[str]:
             shown, hb.eta, "strict" if hb.strict else "not strict"))
     if cfg.run_cap is not None:
         lines.append("run_cap: %d" % cfg.run_cap)
+    if cfg.starting_points:
+        lines.append("starting_points: %d, run first" % len(cfg.starting_points))
+    if cfg.extensions:
+        lines.append("extensions: %s: not portable to W&B" % ", ".join(cfg.extensions))
     lines.append("parameters:")
-    width = max(len(p.name) for p in cfg.params) if cfg.params else 0
-    dwidth = max(len(p.distribution) for p in cfg.params) if cfg.params else 0
-    for p in cfg.params:
-        lines.append("  %s  %s  %s" % (p.name.ljust(width), p.distribution.ljust(dwidth), _describe(p)))
+    from .conditional import condition_text, leaves  # lazy: CLI start-up (a subcommand loads what it runs)
+
+    listed = [(p, condition_text(c)) for p, c, _ in leaves(cfg.parameters)]  # every branch's parameters too
+    width = max(len(p.name) for p, _ in listed) if listed else 0
+    dwidth = max(len(p.distribution) for p, _ in listed) if listed else 0
+    for p, when in listed:
+        line = "  %s  %s  %s" % (p.name.ljust(width), p.distribution.ljust(dwidth), _describe(p))
+        lines.append(line + ("  (%s)" % when if when else ""))
     if cfg.method == "grid":
         lines.append("grid: %d points" % grid.size(cfg))
     return lines
@@ -105,18 +121,6 @@ def _flatten(config: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
         else:
             out[prefix + key] = value
     return out
-
-
-def _duration(seconds: Optional[float]) -> str:
-    if seconds is None:
-        return "-"
-    seconds = float(seconds)
-    if seconds < 60:
-        return "%.1fs" % seconds
-    if seconds < 3600:
-        return "%dm%02ds" % divmod(int(seconds), 60)
-    h, rest = divmod(int(seconds), 3600)
-    return "%dh%02dm" % (h, rest // 60)
 
 
 def _table(header: List[str], rows: List[List[str]]) -> List[str]:
@@ -170,6 +174,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
 _CONTROL = {"pause": "paused", "resume": "running", "stop": "stopped", "cancel": "cancelled"}
 
 
+def _with_overrides(args: argparse.Namespace, cfg: Any = None) -> Dict[str, Any]:
+    """The config file's mapping with ``--name`` and ``--program`` applied."""
+    from .sweepconfig import parse_config  # lazy: CLI start-up (a subcommand loads what it runs)
+
+    if cfg is None:
+        cfg = parse_config(args.config, warn=False)
+    raw = dict(cfg.raw)
+    if args.name:
+        raw["name"] = args.name
+    if args.program:
+        raw["program"] = args.program
+    return raw
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .api import open_store, sweep  # lazy: CLI start-up (a subcommand loads what it runs)
     from .sweepconfig import parse_config  # lazy: CLI start-up (a subcommand loads what it runs)
@@ -178,27 +196,25 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if action is not None:
         store = open_store(getattr(args, action), args.project, args.dir)
         before = store.state()
-        if action == "resume" and before not in ("paused", "running"):
-            raise _UsageError("sweep %s is %s; only a paused sweep can be resumed" % (store.id, before))
-        store.set_state(_CONTROL[action])
+        store.set_state(_CONTROL[action])  # --resume: paused, stopped, cancelled or finished -> running
         print("sweep %s: %s -> %s" % (store.id, before, _CONTROL[action]))
         return 0
     if not args.config:
         raise _UsageError("give a config file, or one of --pause/--resume/--stop/--cancel with a sweep id")
+    if args.update:
+        from .api import update  # lazy: CLI start-up (a subcommand loads what it runs)
+
+        changed = update(args.update, _with_overrides(args), project=args.project, dir=args.dir)
+        print("sweep %s: config updated (%s)" % (args.update, ", ".join(changed) or "no change"))
+        return 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cfg = parse_config(args.config, warn=False)
     for text in cfg.warnings:
         print("warning: %s" % text, file=sys.stderr)
-    raw = dict(cfg.raw)
-    if args.name:
-        raw["name"] = args.name
-    if args.program:
-        raw["program"] = args.program
-    if args.prior_runs:
-        print("warning: --prior_run: W&B runs cannot be read offline; %d run(s) ignored" % len(args.prior_runs),
-              file=sys.stderr)
-    sweep_id = sweep(raw, entity=args.entity, project=args.project, seed=args.seed, dir=args.dir)
+    raw = _with_overrides(args, cfg)
+    sweep_id = sweep(raw, entity=args.entity, project=args.project, prior_runs=args.prior_runs, seed=args.seed,
+                     dir=args.dir)
     where = " --dir %s" % args.dir if args.dir else ""
     print("created sweep %s (%s, %s)" % (sweep_id, args.project or cfg.project or "uncategorized", cfg.method))
     print("run an agent with:  %s agent %s%s" % (_command_name(), sweep_id, where))
@@ -277,11 +293,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
     meta = _meta_keys(result.runs, ("name", "group", "tags"))
     header = ["", "run"] + meta + ["state", "runtime"] + names + ([metric.name] if metric else [])
     rows = []
-    for run in result.runs:
+    prior = result.config.prior_runs  # earlier sweeps' runs the search counts (priorruns.py), shown apart
+    for run in list(result.runs) + list(prior):
         flat = _flatten(run.config)
-        row = ["*" if best is not None and run.id == best.id else "", run.id]
+        mark = "p" if run.info.get("prior") else "*" if best is not None and run.id == best.id else ""
+        row = [mark, run.id]
         row += [_short(_meta_text(run, k) or "-", 24) for k in meta]
-        row += [run.state, _duration(run.info.get("wall_time"))]
+        row += ["prior " + run.state if mark == "p" else run.state, duration(run.info.get("wall_time"))]
         row += [_short(flat.get(n, "-"), 24) for n in names]
         if metric is not None:
             value = run.best(metric.name, metric.maximize)
@@ -293,6 +311,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(line)
     if best is not None and metric is not None:
         print("* best: run %s, %s = %s" % (best.id, metric.name, _short(best.best(metric.name, metric.maximize))))
+    if prior:
+        print("p prior: %d run%s of earlier sweeps, which the search takes into account (run_cap does not count "
+              "them)" % (len(prior), "" if len(prior) == 1 else "s"))
     return 0
 
 
@@ -491,13 +512,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="the sweep's name (overrides the config's)")
     p.add_argument("--program", help="the training program (overrides the config's)")
     p.add_argument("-R", "--prior_run", "--prior-run", dest="prior_runs", action="append", metavar="RUN_ID",
-                   help="W&B: seed the search with an existing run; offline there are none (reported, ignored)")
+                   help="a run of an earlier sweep for the search to take into account (SWEEP_ID/RUN_ID, a run "
+                        "id, or a sweep id for all its runs); repeatable")
     p.add_argument("--controller", action="store_true", help="W&B: start a local controller (minisweep's "
                                                               "agents are their own controller; accepted)")
     p.add_argument("--verbose", action="store_true", help="accepted, as W&B's")
     p.add_argument("--seed", type=int, help="random seed (default: random)")
     group = p.add_mutually_exclusive_group()
-    for action, text in (("pause", "no new runs until resumed"), ("resume", "resume a paused sweep"),
+    group.add_argument("--update", metavar="ID", help="replace sweep ID's config with CONFIG: anything before its "
+                       "first run; after, only safe changes (a bigger run_cap, new values, a wider range)")
+    for action, text in (("pause", "no new runs until resumed"),
+                         ("resume", "set a paused, stopped, cancelled or finished sweep running again"),
                          ("stop", "no new runs; running ones finish"),
                          ("cancel", "no new runs; running ones are stopped")):
         group.add_argument("--" + action, metavar="ID", help=text)

@@ -38,7 +38,7 @@ import time
 from typing import Any, Dict, List, Optional, Sequence
 
 from .bundle import child_pythonpath
-from .errors import ConfigError
+from .errors import ChildFailed, ConfigError
 from .jsonvalues import decode_value
 from .macros import DEFAULT_COMMAND, expand_command, wandb_param_yaml
 from .outputmetrics import MetricReader, check_pattern
@@ -96,10 +96,6 @@ def _exited(proc: Any) -> bool:
         return True
     except OSError:
         return proc.poll() is not None
-
-
-class ChildFailed(Exception):
-    """The child process exited with a non-zero status (the run is recorded as failed)."""
 
 
 def _tail_lines(path: str, limit: int = 20) -> str:

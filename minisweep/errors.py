@@ -32,6 +32,7 @@ __all__ = [
     "InvalidIdError",
     "StateError",
     "AgentError",
+    "ChildFailed",
 ]
 
 
@@ -227,6 +228,10 @@ class StateError(MinisweepError, ValueError):
 
 class AgentError(MinisweepError, RuntimeError):
     """The agent gave up (its first runs all failed, or it was asked for something it cannot do)."""
+
+
+class ChildFailed(MinisweepError, RuntimeError):
+    """A run's program exited with a non-zero status, or could not start (the run is recorded ``failed``)."""
 
 
 def _rebuild_store_error(message, path, errno):

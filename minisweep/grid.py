@@ -39,6 +39,8 @@ crashed be tried up to N more times.
 import itertools
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from . import conditional
+from .conditional import has_branches
 from .distributions import grid_values
 from .runs import FAILED_STATES, Run
 from .values import MISSING, grid_key, lookup, value_key
@@ -48,7 +50,29 @@ if TYPE_CHECKING:
 
     from .sweepconfig import SweepConfig
 
-__all__ = ["propose", "points", "size", "next_point", "FAILED_STATES"]
+__all__ = ["propose", "axis_values", "points", "size", "next_point", "FAILED_STATES"]
+
+
+def axis_values(param: Any) -> List[Any]:
+    """The de-duplicated values the grid takes for one parameter (rule 3).
+
+    W&B's order is that of each value's first occurrence, and the value it
+    proposes is the last of the equal ones (``[2.0, 2]`` proposes ``2``).
+
+    >>> from .sweepconfig import Param
+    >>> axis_values(Param(("a",), "categorical", values=[2.0, 1, 2, (1,), [1]]))
+    [2, 1, (1,), [1]]
+    """
+    slot: Dict[Any, int] = {}
+    values: List[Any] = []
+    for v in grid_values(param):
+        k = grid_key(v)
+        if k in slot:
+            values[slot[k]] = v
+        else:
+            slot[k] = len(values)
+            values.append(v)
+    return values
 
 
 def _axes(sweep: "SweepConfig") -> Tuple[List[Tuple[str, ...]], List[List[Any]], Dict[Tuple[str, ...], Any]]:
@@ -60,24 +84,17 @@ def _axes(sweep: "SweepConfig") -> Tuple[List[Tuple[str, ...]], List[List[Any]],
         if param.distribution == "constant":
             constants[param.path] = param.value
             continue
-        # W&B's order is that of each value's first occurrence, and the value it
-        # proposes is the last of the equal ones ([2.0, 2] proposes 2).
-        slot: Dict[Any, int] = {}
-        values = []
-        for v in grid_values(param):
-            k = grid_key(v)
-            if k in slot:
-                values[slot[k]] = v
-            else:
-                slot[k] = len(values)
-                values.append(v)
         paths.append(param.path)
-        axes.append(values)
+        axes.append(axis_values(param))
     return paths, axes, constants
 
 
 def points(sweep: "SweepConfig") -> Iterator[Dict[Tuple[str, ...], Any]]:
     """Every grid point in order, as ``{path: value}`` for the searched parameters."""
+    if has_branches(sweep.parameters):  # conditional parameters: only the valid combinations
+        for point in conditional.grid_points(sweep.parameters, axis_values):
+            yield {p.path: v for p, v in point if p.distribution != "constant"}
+        return
     paths, axes, _ = _axes(sweep)
     for combo in itertools.product(*axes):
         yield dict(zip(paths, combo))
@@ -85,6 +102,8 @@ def points(sweep: "SweepConfig") -> Iterator[Dict[Tuple[str, ...], Any]]:
 
 def size(sweep: "SweepConfig") -> int:
     """How many points the grid has."""
+    if has_branches(sweep.parameters):
+        return conditional.grid_size(sweep.parameters, axis_values)
     _, axes, _ = _axes(sweep)
     n = 1
     for values in axes:
@@ -107,6 +126,9 @@ def next_point(sweep: "SweepConfig", runs: Sequence["Run"], *, retry_failed: int
         retry_failed: how many extra attempts a point gets when all its runs
             failed or crashed (0: W&B's rule, every run counts).
     """
+    if has_branches(sweep.parameters):
+        return conditional.grid_next(sweep, runs, retry_failed=retry_failed, axis_values=axis_values,
+                                     widened=_widened_key)
     paths, axes, constants = _axes(sweep)
     key_axes = [[grid_key(v) for v in values] for values in axes]
     known = [set(keys) for keys in key_axes]

@@ -54,7 +54,7 @@ True
 False
 """
 
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .ids import check_id
 from .jsonvalues import decode_row, decode_value
@@ -87,7 +87,7 @@ class RunRecord:
 
     __slots__ = ("id", "index", "config", "agent", "owner", "lease", "claimed_at", "started_at",
                  "last_at", "state", "history", "summary", "error", "wall_time", "finished_at",
-                 "pulse", "seen_pulse", "seen_since", "version", "pos", "meta")
+                 "pulse", "seen_pulse", "seen_since", "pos", "meta")
 
     def __init__(self, run_id: str, index: int, config: Dict[str, Any], agent: str, owner: str,
                  lease: float, claimed_at: float) -> None:
@@ -109,14 +109,12 @@ class RunRecord:
         self.pulse = 0          # bumped by every record from the owner: "still alive"
         self.seen_pulse = -1    # the pulse this reader last saw change ...
         self.seen_since = 0.0   # ... and when, on the reader's monotonic clock
-        self.version = 0
         self.pos = -1           # position in the list of runs (by run number)
         self.meta: Optional[Dict[str, Any]] = None  # name, group, tags, notes, ... (from finish)
 
     def touch(self, at: Any) -> None:
         """A sign of life at ``at`` (the writer's clock): renews the lease."""
         self.pulse += 1
-        self.version += 1
         self.last_at = max(self.last_at, number_or(at, self.last_at))
 
     def start(self, at: float) -> None:
@@ -218,10 +216,6 @@ class Replay:
         except _DAMAGED:
             return False
         return True
-
-    def apply_all(self, records: Iterable[Any], writer: str) -> int:
-        """Apply records of ``writer`` in order; returns how many were damaged (and skipped)."""
-        return sum(1 for record in records if not self.apply(record, writer))
 
     def _apply(self, r: Dict[str, Any], writer: str) -> None:
         op = r.get("op")
@@ -354,7 +348,6 @@ class Replay:
         rec = self.runs.get(run_id)
         if rec is not None and rec.state in ACTIVE_STATES:
             rec.state = "crashed"
-            rec.version += 1
             self.active.discard(run_id)
             self._changed.add(rec)
 

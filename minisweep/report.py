@@ -173,6 +173,11 @@ def _header(result: "SweepResult", rows: List[RunRow], best: Optional[RunRow]) -
         facts.append(("early stopping", "hyperband"))
     facts.append(("state", esc(result.state)))
     facts.append(("runs", "%d &nbsp; %s" % (len(rows), chips)))
+    if cfg.prior_runs:  # earlier sweeps' runs the search counts (see priorruns.py)
+        sweeps = sorted({r.info.get("sweep") or "?" for r in cfg.prior_runs})
+        facts.append(("prior runs", "%d, from sweep%s %s <span class=\"muted\">(the search counts them; they are "
+                      "not in this sweep's table)</span>" % (len(cfg.prior_runs), "" if len(sweeps) == 1 else "s",
+                                                            esc(", ".join(sweeps)))))
     out = ['<header><h1>Sweep <code>%s</code></h1>' % esc(result.id)]
     if getattr(cfg, "name", None):
         out.append('<p class="sub">%s</p>' % esc(cfg.name))

@@ -27,9 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO
 
 from .agentloop import Agent, Terminated, short_config
 from .api import SweepResult, open_store
-from .command import CommandFunction
 from .errors import AgentError
-from .outputmetrics import declared_names
 from .runs import DONE_STATES, Run, is_better
 from .sharedfs import make_dirs
 from .sweepconfig import Metric, parse_config
@@ -205,6 +203,9 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         return started
     grace = 0.0
     if function is None:
+        from .command import CommandFunction  # lazy: only a sweep run as programs needs it (subprocess, relay)
+        from .outputmetrics import declared_names  # lazy: as above
+
         cfg = parse_config(store.config, warn=False)
         names = declared_names(cfg.metric.name if cfg.metric is not None else None, metrics)
         function = CommandFunction(store.path, cfg.command, cfg.program, sweep_id=store.id,

@@ -39,8 +39,10 @@ True
 import random
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from . import bayes, distributions, grid, hyperband
+from . import bayes, conditional, distributions, grid, hyperband
+from .conditional import has_branches
 from .runs import DONE_STATES, Run, copy_config
+from .startpoints import next_start
 from .sweepconfig import SweepConfig, parse_config
 from .values import value_key
 
@@ -51,7 +53,10 @@ def random_config(sweep: SweepConfig, runs: Sequence[Run], rng: random.Random, *
     """Random search as a sampler: each parameter drawn from its own distribution, whatever the runs.
 
     ``runs`` and ``retry_failed`` are part of the sampler signature; random search uses neither.
+    With conditional parameters only the active ones are drawn (:func:`.conditional.sample`).
     """
+    if has_branches(sweep.parameters):
+        return conditional.sample(sweep, rng)
     return sweep.nest({p.path: distributions.sample(p, rng) for p in sweep.params})
 
 
@@ -127,6 +132,11 @@ def _next_config(sweep: Any, runs: Sequence[Run], *, seed: Any, retry_failed: in
     if sweep_done(sweep, runs):
         return None
     k = len(runs) if index is None else index
+    if sweep.prior_runs:  # earlier sweeps' runs count as seen and observed, not towards run_cap (priorruns.py)
+        runs = runs + sweep.prior_runs
+    start = next_start(sweep, runs)  # starting points first (startpoints.py), then the method
+    if start is not None:
+        return start
     return SAMPLERS[sweep.method](sweep, runs, rng_for(seed, k), retry_failed=retry_failed)
 
 

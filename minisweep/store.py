@@ -159,6 +159,15 @@ __all__ = [
 SWEEP_STATES = ("running", "paused", "stopped", "cancelled", "finished")
 
 
+def _stamp(path: str) -> Optional[Tuple[int, int, int]]:
+    """What tells a replaced file from the old one: ``(inode, mtime in ns, size)``; ``None`` if unreadable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 def _project_names(root: str, project: Optional[str]) -> List[str]:
     """The project folders under ``root`` to look in (sorted): ``project`` alone, or every valid one.
 
@@ -182,7 +191,10 @@ class SweepStore:
 
     Attributes:
         id, project, entity, seed, config, created_at: from ``sweep.json``
-            (``config`` is the sweep config as it was given).
+            (``config`` is the sweep config as it was given, or as
+            :meth:`update_config` last replaced it: each :meth:`claim`
+            re-reads it under the lock when the file changed, so a running
+            agent sees an update at its next claim).
         path: the sweep's directory.
         writer: this object's journal name (``journal/<writer>.jsonl``).
         bytes_read: bytes this object has read from claim and journal files
@@ -199,6 +211,7 @@ class SweepStore:
         self.seed: Any = doc.get("seed")
         self.config: Dict[str, Any] = decode_value(doc.get("config"))
         self.created_at: float = number_or(doc.get("created_at"))
+        self._doc_stamp: Optional[Tuple[int, int, int]] = None  # sweep.json's stat when config was last read
         self.writer = new_id()
         self._clock = clock
         self._claims_dir = os.path.join(path, "claims")
@@ -398,6 +411,42 @@ class SweepStore:
         write_atomic(os.path.join(self.path, "state.json"), doc_bytes(
             {"format": FORMAT, "kind": "minisweep.state", "state": state, "at": self._clock()}))
 
+    def update_config(self, config: Dict[str, Any], check: Callable[[List[Run]], None], *,
+                      lease_seconds: float = 30.0) -> None:
+        """Replace the sweep's config (``sweep.json``, atomically), if ``check(runs)`` raises nothing.
+
+        ``check`` sees every run and is called under the claim lock, so no run
+        is claimed between the check and the write (see :mod:`.update` for
+        what a check allows).  Every store object, in any agent, picks the
+        new config up at its next :meth:`claim`, under the same lock, so a
+        claim never mixes two configs.
+
+        Raises:
+            whatever ``check`` raises; StoreError: the file cannot be written.
+        """
+        if not isinstance(config, dict):
+            raise TypeError("config must be a dict, got %s" % type(config).__name__)
+        self._check_open()
+        doc_path = os.path.join(self.path, "sweep.json")
+        with self._claim_mutex:
+            self._lock.acquire(check_lease(lease_seconds))
+            try:
+                with self._mutex:
+                    self._refresh()
+                    runs = self._replay.snapshot(shown=False)
+                check(runs)
+                try:
+                    doc = json.loads(read_file(doc_path).decode("utf-8"))
+                except (OSError, ValueError, UnicodeDecodeError) as exc:
+                    raise StoreError("cannot read %s: %s" % (doc_path, exc), path=doc_path) from exc
+                doc["config"] = encode_value(config)
+                doc["updated_at"] = self._clock()
+                write_atomic(doc_path, doc_bytes(doc))
+                self.config = decode_value(doc["config"])
+                self._doc_stamp = _stamp(doc_path)
+            finally:
+                self._lock.release()
+
     # ------------------------------------------------------------------------------------- runs
 
     def runs(self) -> List[Run]:
@@ -446,6 +495,7 @@ class SweepStore:
             self._lock.owner["agent"] = agent_id
             self._lock.acquire(lease)
             try:
+                self._reload_config()
                 with self._mutex:
                     self._refresh()
                     self._judge(agent_id)
@@ -622,6 +672,27 @@ class SweepStore:
         if not closing:
             self._check_open()
         return self._journal.append(records, publish=publish)
+
+    def _reload_config(self) -> None:
+        """Under the claim lock: take up ``sweep.json``'s config if the file changed (one ``stat`` if not).
+
+        The file is only ever replaced whole (:meth:`update_config` renames a
+        new one over it), so a changed ``(inode, mtime, size)`` is the sign;
+        ``config`` becomes a new object only when its content differs, so a
+        caller can tell an update by identity.
+        """
+        doc_path = os.path.join(self.path, "sweep.json")
+        stamp = _stamp(doc_path)
+        if stamp is None or stamp == self._doc_stamp:
+            return
+        try:
+            doc = check_format(json.loads(read_file(doc_path).decode("utf-8")), "minisweep.sweep", doc_path)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise StoreError("cannot read %s: %s" % (doc_path, exc), path=doc_path) from exc
+        config = decode_value(doc.get("config"))
+        if config != self.config:
+            self.config = config
+        self._doc_stamp = stamp
 
     def _write_claim(self, index: int, record: Dict[str, Any]) -> bool:
         """Claim run number ``index`` for ``record`` (a claim document); False if somebody has.

@@ -45,7 +45,7 @@ import re
 import warnings
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
-from . import distributions
+from . import conditional, distributions, priorruns, startpoints
 from .distributions import DEPRECATED, DISTRIBUTIONS, GRID_DISTRIBUTIONS
 from .errors import ConfigError, MinisweepWarning, Problem
 from .hyperband import Hyperband, bands
@@ -65,6 +65,8 @@ METHODS = ("grid", "random", "bayes")
 _TOP_LEVEL = (
     "method", "parameters", "metric", "early_terminate", "run_cap", "command", "program",
     "name", "description", "project", "entity", "controller",
+    "starting_points",  # a minisweep extension (see startpoints.py)
+    "prior_runs",  # records of earlier sweeps' runs, written by sweep(prior_runs=...) (see priorruns.py)
     # accepted by W&B's schema; minisweep reads them but has no use for them
     "apiVersion", "kind", "job", "image_uri", "metrics", "scheduler",
 )
@@ -165,6 +167,11 @@ class SweepConfig:
         command, program, name, description, project, entity: as written.
         extra: top-level keys minisweep does not use, as written.
         warnings: what was accepted but looked wrong, one line each.
+        extensions: the minisweep extensions the config uses (W&B cannot run
+            it), e.g. conditional parameters (see :mod:`.conditional`).
+        starting_points: run configs to try first (see :mod:`.startpoints`).
+        prior_runs: runs of earlier sweeps the search takes into account, as
+            :class:`~.runs.Run` objects (``prior_records``: as stored; see :mod:`.priorruns`).
         raw: the mapping as read, before validation.
     """
 
@@ -184,6 +191,10 @@ class SweepConfig:
         self.controller: Optional[Dict[str, Any]] = None
         self.extra: Dict[str, Any] = {}
         self.warnings: List[str] = []
+        self.extensions: List[str] = []
+        self.starting_points: List[Dict[str, Any]] = []
+        self.prior_records: List[Dict[str, Any]] = []
+        self.prior_runs: List[Any] = []
         self.raw: Dict[str, Any] = {}
         self.source: Optional[str] = None
 
@@ -199,6 +210,10 @@ class SweepConfig:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.starting_points:
+            out["starting_points"] = [dict(point) for point in self.starting_points]
+        if self.prior_records:
+            out["prior_runs"] = [dict(rec) for rec in self.prior_records]
         out.update(self.extra)
         return out
 
@@ -225,7 +240,7 @@ class SweepConfig:
 def _spec_tree(tree: Mapping[str, Any]) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     for key, node in tree.items():
-        out[key] = node.spec() if isinstance(node, Param) else {"parameters": _spec_tree(node)}
+        out[key] = {"parameters": _spec_tree(node)} if isinstance(node, dict) else node.spec()
     return out
 
 
@@ -233,10 +248,10 @@ def iter_params(tree: Mapping[str, Any]) -> Iterator[Param]:
     """Leaf parameters of a parameter tree, names sorted at each level, depth first."""
     for key in sorted(tree):
         node = tree[key]
-        if isinstance(node, Param):
-            yield node
-        else:
+        if isinstance(node, dict):
             yield from iter_params(node)
+        else:  # a Param, or a conditional.Branching: its parent parameter
+            yield getattr(node, "param", node)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -393,7 +408,7 @@ class _Checker:
             if not isinstance(key, str):
                 self.error((key,), "top-level keys must be strings, got %s %s" % (_kind(key), _fmt(key)))
             elif key not in _TOP_LEVEL:
-                hint = near_miss(key, _TOP_LEVEL[:12])
+                hint = near_miss(key, _TOP_LEVEL[:13])
                 self.warn((key,), "unknown top-level key, ignored%s" % (
                     "; did you mean '%s'?" % hint if hint else ""))
                 cfg.extra[key] = raw[key]
@@ -410,6 +425,7 @@ class _Checker:
         else:
             cfg.parameters = self._parameters(("parameters",), raw["parameters"], cfg.method)
             cfg.params = list(iter_params(cfg.parameters))
+            conditional.after_parse(self, cfg)  # 'when' (conditional parameters): overlapping names, the extension label
         if "metric" in raw:
             cfg.metric = self._metric(raw["metric"])
         if "early_terminate" in raw:
@@ -445,6 +461,14 @@ class _Checker:
                     self.error((key,), "expected a string, got %s" % _kind(value))
                 else:
                     setattr(cfg, key, value if isinstance(value, str) else str(value))
+        if "starting_points" in raw and cfg.method:
+            cfg.starting_points = startpoints.parse_starting_points(self, raw["starting_points"], cfg)
+            cfg.extensions.append(startpoints.EXTENSION)
+        if "prior_runs" in raw:
+            cfg.prior_records = priorruns.parse_prior_runs(self, raw["prior_runs"])
+            cfg.prior_runs = priorruns.runs(cfg.prior_records)
+            if cfg.prior_records:
+                cfg.extensions.append(priorruns.EXTENSION)
         if "controller" in raw:
             ctl = raw["controller"]
             if not isinstance(ctl, dict) or ctl.get("type") not in ("local", "cloud"):
@@ -597,6 +621,8 @@ class _Checker:
                 self.error(path, "a parameter with nested 'parameters' takes no other keys, got %s"
                            % ", ".join(repr(k) for k in others))
             return self._parameters(path + ("parameters",), spec["parameters"], method)
+        if "when" in spec:  # a minisweep extension: sub-parameters that exist for one value only
+            return conditional.parse_when(self, path, spec, method)
         dist = spec.get("distribution")
         if dist is None:
             dist = self._infer(path, spec)
@@ -762,7 +788,7 @@ class _Checker:
                     self.error(path + ("q",), "q must be greater than 0, got %s" % _fmt(q))
         if len(self.problems) > before:
             return None
-        return Param(path[1::2], dist, **v)
+        return Param(conditional.config_path(path), dist, **v)
 
     def _passable(self, path: tuple, value: Any, depth: int = 0) -> None:
         """Report a parameter value no run could be handed: one JSON cannot carry.

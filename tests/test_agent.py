@@ -200,26 +200,6 @@ class AgentInProcessTest(TempDirTest):
         self.assertEqual(self.agent(sid, lambda c: 1, sleep=sleep, poll_seconds=7), 2)
         self.assertEqual(naps, [7, 7, 7])
 
-    def test_cancel_stops_running_runs(self):
-        from minisweep.api import open_store
-
-        sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
-        store = open_store(sid, "p", self.dir)
-
-        def main():
-            run = minisweep.init()
-            store.set_state("cancelled")
-            deadline = time.time() + 10
-            while time.time() < deadline:
-                minisweep.log({"tick": 1})
-                time.sleep(0.02)
-            raise AssertionError("never stopped")
-
-        self.agent(sid, main, lease_seconds=0.4)
-        runs = minisweep.load(sid, dir=self.dir).runs
-        self.assertEqual([r.state for r in runs], ["stopped"])
-        self.assertIn("cancelled", runs[0].info.get("error", ""))
-
     def test_bad_arguments(self):
         sid = self.sweep({"method": "grid", "parameters": {"x": {"values": [1]}}})
         with self.assertRaises(minisweep.ConfigError) as cm:  # no function: the program runs, and there is none

@@ -21,6 +21,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 import unittest
 from typing import List, Optional
 
@@ -40,8 +42,12 @@ class AgentContract:
     #: whether the agent's message when it gives up ends with the last run's error
     SHOWS_LAST_ERROR = True
 
-    def run_agents(self, sweep_id: str, workers: int = 1, count: Optional[int] = None) -> Optional[str]:
+    def run_agents(self, sweep_id: str, workers: int = 1, count: Optional[int] = None,
+                   lease: Optional[float] = None) -> Optional[str]:
         """Run ``workers`` agents (or one agent with ``workers`` workers) on the sweep to their end.
+
+        ``lease`` (seconds) sets the runs' lease, and so how often the agents heartbeat and look at
+        the sweep's state (a quarter of it).
 
         Returns:
             ``None`` when they ended normally, else what the agent said when it gave up.
@@ -134,6 +140,35 @@ class AgentContract:
                 self.assertLess(len(run.metric_values("loss")), 10)
                 self.assertIn("hyperband", run.info.get("error", ""))
 
+    def test_cancelling_the_sweep_stops_its_running_runs(self):
+        # each run would log for a minute; the sweep is cancelled once the first one runs
+        sid = self.sweep({"x": {"values": [1, 2]}, "steps": {"value": 1200}, "pause": {"value": 0.05}},
+                         method="grid", metric={"name": "loss"})
+
+        def cancel_once_running():
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                if any(r.state == "running" for r in self.load(sid).runs):
+                    store = open_store(sid, "p", self.dir)
+                    store.set_state("cancelled")
+                    store.close()
+                    return
+                time.sleep(0.05)
+
+        canceller = threading.Thread(target=cancel_once_running)
+        canceller.start()
+        started = time.time()
+        try:
+            self.assertIsNone(self.run_agents(sid, lease=1.0))
+        finally:
+            canceller.join()
+        self.assertLess(time.time() - started, 40, "the run was not stopped")
+        result = self.load(sid)
+        self.assertEqual(result.state, "cancelled")
+        self.assertEqual([r.state for r in result.runs], ["stopped"])  # and no run started after the cancel
+        self.assertIn("cancelled", result.runs[0].info.get("error", ""))
+        self.assertLess(len(result.runs[0].metric_values("loss")), 1200)
+
     def test_a_stopped_sweep_starts_nothing(self):
         sid = self.sweep({"x": {"values": [1, 2]}}, method="grid")
         store = open_store(sid, "p", self.dir)
@@ -151,11 +186,11 @@ class AgentContract:
 class ThreadsTest(AgentContract, TempDirTest):
     """``agent(id, function, workers=N)``: the runs in this process, each in a thread of its own."""
 
-    def run_agents(self, sweep_id, workers=1, count=None):
+    def run_agents(self, sweep_id, workers=1, count=None, lease=None):
         with contextlib.redirect_stderr(io.StringIO()):  # failed runs' tracebacks, even when quiet
             try:
                 minisweep.agent(sweep_id, function=agent_work.train, dir=self.dir, workers=workers, count=count,
-                                quiet=True)
+                                lease_seconds=lease, quiet=True)
             except minisweep.AgentError as exc:
                 return str(exc)
         return None
@@ -176,9 +211,10 @@ minisweep.agent(sys.argv[1], function=train, dir=sys.argv[2], count=count, quiet
 class ProcessesTest(AgentContract, TempDirTest):
     """Several Python processes, each running ``agent()`` on the same sweep directory."""
 
-    def run_agents(self, sweep_id, workers=1, count=None):
+    def run_agents(self, sweep_id, workers=1, count=None, lease=None):
         argv = [sys.executable, "-c", AGENT, sweep_id, self.dir] + ([str(count)] if count is not None else [])
-        procs = [subprocess.Popen(argv, env=env_with(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env = env_with(MINISWEEP_LEASE_SECONDS=lease if lease is not None else "")
+        procs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   universal_newlines=True) for _ in range(workers)]
         errors = []
         for proc in procs:
@@ -210,12 +246,12 @@ def stderr_to_devnull():
 class ExecutorTest(AgentContract, TempDirTest):
     """``agent(..., executor=ProcessPoolExecutor(N))``: each run sent to a worker process."""
 
-    def run_agents(self, sweep_id, workers=1, count=None):
+    def run_agents(self, sweep_id, workers=1, count=None, lease=None):
         with stderr_to_devnull():  # the workers inherit it: failed runs' tracebacks, even when quiet
             with concurrent.futures.ProcessPoolExecutor(max(2, workers)) as ex:
                 try:
                     minisweep.agent(sweep_id, function=agent_work.train, dir=self.dir, executor=ex,
-                                    workers=workers, count=count, quiet=True)
+                                    workers=workers, count=count, lease_seconds=lease, quiet=True)
                 except minisweep.AgentError as exc:
                     return str(exc)
         return None
@@ -234,9 +270,10 @@ class CommandTest(AgentContract, TempDirTest):
     def prepare(self, config):
         return dict(config, program=WORK)
 
-    def run_agents(self, sweep_id, workers=1, count=None):
+    def run_agents(self, sweep_id, workers=1, count=None, lease=None):
         argv = [sys.executable, "-m", "minisweep", "agent", sweep_id, "--dir", self.dir, "--quiet",
                 "--workers", str(workers), "--kill-delay", "1"] + (["--count", str(count)] if count else [])
+        argv += ["--lease-seconds", str(lease)] if lease is not None else []
         out = subprocess.run(argv, cwd=self.dir, env=env_with(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              universal_newlines=True, timeout=120)
         return out.stderr if out.returncode != 0 else None

@@ -307,9 +307,9 @@ class CliTest(CommandLineTest):
             out = self.cli("sweep", flag, sid, "--dir", self.store)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertIn(line, out.stdout)
-        out = self.cli("sweep", "--resume", sid, "--dir", self.store)
-        self.assertEqual(out.returncode, 2)
-        self.assertEqual(out.stderr.strip(), "error: sweep %s is stopped; only a paused sweep can be resumed" % sid)
+        out = self.cli("sweep", "--resume", sid, "--dir", self.store)  # issue 14: a stopped sweep resumes too
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("stopped -> running", out.stdout)
 
     def test_views(self):
         sid = minisweep.sweep({"method": "grid", "metric": {"name": "loss", "goal": "minimize"},

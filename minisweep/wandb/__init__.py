@@ -88,14 +88,13 @@ def __dir__():
 def sweep(sweep, entity=None, project=None, prior_runs=None, **kwargs):
     """``wandb.sweep(config)``: create the sweep on disk and return its id (see :func:`minisweep.sweep`).
 
-    ``prior_runs`` names W&B runs to seed the search with; an offline store has
-    none, so a non-empty list is reported and otherwise ignored.
+    ``prior_runs`` names runs of earlier sweeps in the store (a run id,
+    ``SWEEP_ID/RUN_ID``, or a sweep id for all its runs) for the search to take
+    into account (see :mod:`minisweep.priorruns`).
     """
     from ..api import sweep as _sweep  # lazy: keeps `import wandb` in a program cheap
 
-    if prior_runs:
-        termwarn("sweep(prior_runs=...): W&B runs cannot be read offline; %d run(s) ignored" % len(prior_runs))
-    return _sweep(sweep, entity=entity, project=project, **kwargs)
+    return _sweep(sweep, entity=entity, project=project, prior_runs=prior_runs, **kwargs)
 
 
 def agent(sweep_id, function=None, entity=None, project=None, count=None, forward_signals=False,
