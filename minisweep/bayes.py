@@ -22,9 +22,8 @@ One suggestion is:
    better).  Fit the GP's length scales -- one per
    parameter (ARD), so an irrelevant parameter stops mattering -- plus
    signal and noise variance, on at most 20 observations (the best ones and
-   an even spread of the rest), then refine that fit, warm-started, on up to
-   40 in a few iterations: a cheap start, and length scales that the
-   conditioning runs agree with.
+   an even spread of the rest); optionally (``_REFIT_OBSERVATIONS``) refine
+   that fit, warm-started, on more of them in a few iterations.
 3. Condition the GP on up to ``max_observations`` observations, plus the
    *pending* points at the GP's own mean ("kriging believer"): the model then
    believes it already knows those points, so parallel agents spread out.
@@ -79,8 +78,11 @@ Point = List[float]
 # suggestion with 100 observations and 5 parameters at a few hundredths of
 # a second in pure Python (benchmarks/bayes_cost.py).
 _FIT_OBSERVATIONS = 20      # hyper-parameters are fitted on at most this many points
-_REFIT_OBSERVATIONS = 40    # ... then refined, warm-started, on at most this many (0: not refined): 64 was
-                            # better still on Hartmann-6 but cost twice a W&B suggestion (issue 16)
+_REFIT_OBSERVATIONS = 0     # ... then refined, warm-started, on at most this many (0: not refined).
+                            # 40, over seeds 0-19 (issue 16): Hartmann-6 @100/@200 4x better (18/20
+                            # seeds), mixed 2.7x; but Levy-10 @100 1.17x worse (9/20 seeds better),
+                            # Branin @50 1.8x by the median (0.89x geometric mean), ~+0.03 s per
+                            # suggestion. Off until Levy-10 keeps up.
 _REFIT_ITER = 8             # BFGS iterations of that refinement
 _N_GLOBAL = 96              # quasi-random candidates
 _N_LOCAL = 48               # perturbations of the best observations
