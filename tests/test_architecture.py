@@ -30,7 +30,7 @@ PACKAGE = Path(minisweep.__file__).resolve().parent
 
 #: The search layer (STYLE.md item 2): functions of (parsed space, run history, rng).
 SEARCH_MODULES = ("grid", "distributions", "values", "bayes", "gp", "hyperband", "search",
-                  "conditional", "startpoints", "priorruns")
+                  "conditional", "conditionalbayes", "startpoints", "priorruns")
 #: What a search module must not import: file and clock owners, and the modules that use them.
 FORBIDDEN_IN_SEARCH = ("store", "reader", "runner", "os", "time", "threading")
 
