@@ -170,6 +170,41 @@ def impure_imports(imports: Dict[str, List[Import]]) -> List[str]:
     return bad
 
 
+#: The layers of docs/architecture.md, top to bottom: a module imports only from its own layer and the
+#: ones before it.  The ``wandb`` subpackage comes after all of them and is not listed module by module,
+#: except ``wandb._install`` (how ``import wandb`` is pointed at minisweep), which command mode uses.
+LAYERS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    ("foundations", ("errors", "_compat", "runs", "values", "ids", "formatting")),
+    ("search parts", ("distributions", "hyperband", "conditional", "startpoints", "priorruns", "update", "gp")),
+    ("config", ("yamlreader", "reader", "sweepconfig")),
+    ("search", ("grid", "bayes", "search")),
+    ("store", ("sharedfs", "lock", "jsonvalues", "journal", "replay", "store")),
+    ("in the run", ("runvalues", "session", "outputmetrics", "tensorboard", "macros", "bundle",
+                    "wandb._install", "command")),
+    ("agent", ("agentloop", "runner", "distributed", "api")),
+    ("views", ("importance", "charts", "curves", "report", "watchmodel", "watch", "cli", "__main__", "")),
+)
+
+
+def upward_imports(graph: Dict[str, Set[str]], layers: Tuple[Tuple[str, Tuple[str, ...]], ...] = LAYERS) -> List[str]:
+    """Imports that go from a layer to a later one, and modules in no layer (``wandb`` excepted)."""
+    rank = {name: i for i, (_, names) in enumerate(layers) for name in names}
+    bad = []
+    for name in sorted(graph):
+        if (name == "wandb" or name.startswith("wandb.")) and name not in rank:
+            continue
+        if name not in rank:
+            bad.append("%s is in no layer" % (name or "(package)"))
+            continue
+        for target in sorted(graph[name]):
+            if (target == "wandb" or target.startswith("wandb.")) and target not in rank:
+                bad.append("%s imports %s: only the wandb subpackage may" % (name or "(package)", target))
+            elif target in rank and rank[target] > rank[name]:
+                bad.append("%s (%s) imports %s (%s), a later layer" % (
+                    name or "(package)", layers[rank[name]][0], target, layers[rank[target]][0]))
+    return bad
+
+
 def format_graph(graph: Dict[str, Set[str]]) -> str:
     """The graph as text, one ``module -> imports`` line per module (for docs and reports)."""
     return "\n".join("%s -> %s" % (name or "(package)", ", ".join(sorted(t or "(package)" for t in graph[name])) or "-")
@@ -214,6 +249,16 @@ class ImportGraphTest(unittest.TestCase):
                             bad.append("%s:%d imports %s" % (self.file(name), node.lineno, alias.name))
         self.assertEqual(bad, [], "private names imported across modules:\n" + "\n".join(bad))
 
+    def test_imports_follow_the_layers(self):
+        bad = upward_imports(self.graph)
+        self.assertEqual(bad, [], "imports against docs/architecture.md's layers (move the code, or the module "
+                         "to another layer in LAYERS and in the doc):\n" + "\n".join(bad))
+
+    def test_the_architecture_page_names_every_module(self):
+        page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+        missing = [name for _, names in LAYERS for name in names if name and "`%s`" % name not in page]
+        self.assertEqual(missing, [], "docs/architecture.md does not name: %s" % ", ".join(missing))
+
     def file(self, name: str) -> str:
         return os.path.relpath(str(all_modules()[name]), str(PACKAGE.parent))
 
@@ -232,6 +277,12 @@ class GraphReaderTest(unittest.TestCase):
                               Import("stdlib:random", 2, False, "import random")]}
         self.assertEqual(impure_imports(imports), ["grid.py:3 imports time: import time",
                                                    "search.py:9 imports store: from .store import SweepStore"])
+
+    def test_an_import_up_the_layers_is_named(self):
+        layers = (("low", ("a",)), ("high", ("b",)))
+        self.assertEqual(upward_imports({"a": {"b"}, "b": {"a"}}, layers), ["a (low) imports b (high), a later layer"])
+        self.assertEqual(upward_imports({"a": set(), "c": {"a"}}, layers), ["c is in no layer"])
+        self.assertEqual(upward_imports({"a": set(), "b": {"a"}}, layers), [])
 
     def test_the_package_itself_is_no_cycle(self):
         self.assertIsNone(find_cycle({"": {"a"}, "a": {""}}))
