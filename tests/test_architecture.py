@@ -177,7 +177,7 @@ LAYERS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("foundations", ("errors", "_compat", "runs", "values", "ids", "formatting")),
     ("search parts", ("distributions", "hyperband", "conditional", "startpoints", "priorruns", "update", "gp")),
     ("config", ("yamlreader", "reader", "sweepconfig")),
-    ("search", ("grid", "bayes", "search")),
+    ("search", ("grid", "conditionalbayes", "bayes", "search")),
     ("store", ("sharedfs", "lock", "jsonvalues", "journal", "replay", "store")),
     ("in the run", ("runvalues", "session", "outputmetrics", "tensorboard", "macros", "bundle",
                     "wandb._install", "command")),
