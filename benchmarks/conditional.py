@@ -6,8 +6,8 @@ config.  Each engine proposes runs one after another, seeing every earlier
 run finished with its ``loss`` (what an agent does):
 
 * ``minisweep``: ``next_config(config, runs, seed=s)`` with ``method: bayes``
-  (one GP, each branch parameter its own dimension, inactive ones at the
-  middle: see ``minisweep/conditional.py``);
+  (an arm of branch choices by Thompson sampling, then a GP of that arm's
+  runs: see ``minisweep/conditionalbayes.py``);
 * ``flat``: the same GP on the same problem written *without* ``when``: every
   branch parameter is drawn for every run and the objective ignores the
   inactive ones (what a W&B user has to write today);

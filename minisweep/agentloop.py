@@ -83,7 +83,26 @@ def first_runs_failed(outcomes: List[str], n: int) -> bool:
 
 
 def gave_up_error(n: int, last_error: Optional[str]) -> AgentError:
-    return AgentError("the first %d runs all failed; giving up. The last error:\n%s" % (n, last_error or "(none)"))
+    return AgentError("the first %d runs all failed; giving up. The last error: %s" % (n, _last_error_text(last_error)))
+
+
+def _last_error_text(error: Optional[str]) -> str:
+    """The last error on the message's first line (all a command line shows), then the whole of it.
+
+    A traceback is summed up by its last line (``ValueError: ...``); a program's failure by its first,
+    followed by its last line of output when the first ends in a colon (``... exited with status 3; its
+    last output: CUDA out of memory``).
+    """
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    if not lines:
+        return "(none)"
+    if lines[0].startswith("Traceback"):
+        head = lines[-1]
+    elif lines[0].endswith(":") and len(lines) > 1:
+        head = "%s %s" % (lines[0], lines[-1])
+    else:
+        head = lines[0]
+    return head if len(lines) == 1 else "%s\n%s" % (head, error)
 
 
 def last_runs_failed(outcomes: List[str], n: Optional[int]) -> bool:
@@ -311,7 +330,7 @@ class Agent:
                 consecutive = last_runs_failed(self.outcomes, n)
             if consecutive and not first_runs_failed(self.outcomes, self.max_initial_failures):
                 raise AgentError("%d runs in a row failed (max_consecutive_failed_runs=%d); giving up. "
-                                 "The last error:\n%s" % (n, n, self.last_error or "(none)"))
+                                 "The last error: %s" % (n, n, _last_error_text(self.last_error)))
             raise gave_up_error(self.max_initial_failures, self.last_error)
         return launched
 

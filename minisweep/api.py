@@ -105,20 +105,23 @@ def update(sweep_id: str, config: Any, *, project: Optional[str] = None, dir: Op
     """
     new = parse_config(config)
     store = open_store(sweep_id, project, dir)
-    old = parse_config(store.config, warn=False)
-    raw = dict(new.raw)
-    if old.prior_records and priorruns.KEY not in raw:
-        raw[priorruns.KEY] = list(old.prior_records)
-        new = parse_config(raw, warn=False)
+    changed: List[str] = []
 
-    def check(runs: List[Run]) -> None:
-        reasons = refusals(old, new, len(runs))
+    def change(current: Dict[str, Any], runs: List[Run]) -> Dict[str, Any]:
+        # under the store's claim lock: ``current`` is the config as stored now, not as first read
+        old = parse_config(current, warn=False)
+        raw = dict(new.raw)
+        if old.prior_records and priorruns.KEY not in raw:
+            raw[priorruns.KEY] = list(old.prior_records)
+        reasons = refusals(old, parse_config(raw, warn=False), len(runs))
         if reasons:
             raise ConfigError([Problem(r.split(":", 1)[0], "cannot change once runs exist (%d): %s"
                                        % (len(runs), r.split(":", 1)[1].strip())) for r in reasons])
+        changed.extend(sorted(k for k in set(old.raw) | set(raw) if old.raw.get(k) != raw.get(k)))
+        return raw
 
-    store.update_config(raw, check)
-    return sorted(k for k in set(old.raw) | set(raw) if old.raw.get(k) != raw.get(k))
+    store.update_config(change)
+    return changed
 
 
 def resume(sweep_id: str, *, project: Optional[str] = None, dir: Optional[str] = None) -> str:

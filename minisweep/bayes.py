@@ -58,8 +58,9 @@ import random
 import warnings
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from . import conditional, distributions
+from . import distributions
 from .conditional import has_branches
+from .conditionalbayes import bayes_next
 from .errors import MinisweepWarning
 from .gp import GaussianProcess, Hyper, dlog_h, fit_hyperparameters, log_expected_improvement, log_h, minimize
 from .runs import BROKEN_STATES, DONE_STATES, TERMINAL_STATES, Run, is_number
@@ -835,11 +836,11 @@ def propose(sweep: "SweepConfig", runs: Sequence[Run], rng: random.Random, *,
     runs become observations (:func:`observations`) and pending points;
     :func:`suggest` picks a point; the axes map it back to values.  Constants
     are copied.  ``retry_failed`` is the grid's: Bayesian search ignores it.
-    Conditional parameters: one GP over every branch's dimensions (:func:`.conditional.bayes_next`).
+    Conditional parameters: an arm, then a GP of that arm's runs (:func:`.conditionalbayes.bayes_next`).
     """
     if has_branches(sweep.parameters):
-        return conditional.bayes_next(sweep, runs, rng, axis_factory=Axis, observations=observations,
-                                      suggest=suggest, max_observations=_MAX_OBSERVATIONS)
+        return bayes_next(sweep, runs, rng, axis_factory=Axis, observations=observations,
+                          suggest=suggest, max_observations=_MAX_OBSERVATIONS)
     axes = _axes([p for p in sweep.params if p.distribution != "constant"])
     flat = {p.path: p.value for p in sweep.params if p.distribution == "constant"}
     if axes:

@@ -58,24 +58,10 @@ How each method treats the tree:
   same order.  Without ``when`` this is W&B's order exactly.
 - **random** draws the level's parameters in that order and, after a
   parent, only the branch of the value it drew.
-- **bayes** works in two steps.  An *arm* is one combination of branch
-  choices (``optimizer = sgd``; with nesting, ``model = net, act = gelu``).
-  First an arm is picked by Thompson sampling: each arm's chance of giving
-  a run among the best quarter so far is a Beta belief (good runs against
-  the others, pending ones counted as not good), one draw from each, the
-  highest wins -- so an untried arm gets tried, one poor run does not write
-  an arm off, and an arm that keeps giving good runs is searched most.
-  Then a Gaussian process over that arm's parameters (shared ones included,
-  the branch choices fixed), fitted to that arm's runs only, proposes the
-  values.  Every dimension that GP sees is active in every run it sees, and
-  Adam's ``lr`` is never confused with SGD's.  (The obvious alternative, one
-  GP over every branch's dimensions with a fixed value standing in for an
-  inactive one, was tried and measured worse: the other branches' runs, all
-  sitting at that fixed value, teach the GP a false slope along each branch
-  parameter, and it drives them into the corners of their ranges.  It is
-  kept only as the fallback for a tree of more than 64 arms.)  A proposal
-  that repeats a run's active values is given back as pending and the GP
-  asked again; an arm with no untaken point left is set aside.
+- **bayes** picks an *arm* (one combination of branch choices) by Thompson
+  sampling, then fits a Gaussian process to that arm's runs alone, over
+  that arm's parameters: see :mod:`.conditionalbayes`, which holds that
+  search apart from the tree it searches.
 
 >>> from .grid import axis_values
 >>> from .sweepconfig import parse_config
@@ -95,14 +81,17 @@ How each method treats the tree:
 """
 
 import difflib
-import math
-import warnings
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import distributions
-from .errors import MinisweepWarning
 from .runs import FAILED_STATES
 from .values import MISSING, grid_key, lookup, value_key
+
+if TYPE_CHECKING:
+    import random
+
+    from .runs import Run
+    from .sweepconfig import Param, SweepConfig
 
 __all__ = [
     "Branching",
@@ -115,7 +104,8 @@ __all__ = [
     "grid_next",
     "point_config",
     "sample",
-    "bayes_next",
+    "Point",
+    "Tree",
 ]
 
 #: What ``minisweep check`` names when a config uses ``when``.
@@ -124,7 +114,12 @@ EXTENSION = "conditional parameters ('when')"
 #: The distributions whose parameter may carry ``when``.
 BRANCHING = ("categorical", "categorical_w_probabilities")
 
-Point = List[Tuple[Any, Any]]  # [(Param, value)] in tree order
+#: A point of the space: ``[(Param, value)]`` in tree order, each parameter active in it.
+Point = List[Tuple["Param", Any]]
+#: A parameter tree (``SweepConfig.parameters``): name -> Param, :class:`Branching`, or a nested tree.
+Tree = Mapping[str, Union["Param", "Branching", Dict[str, Any]]]
+#: Where a parameter is active: ``((parent Param, value), ...)`` from the outermost branch in.
+Conditions = Tuple[Tuple["Param", Any], ...]
 
 
 class Branching:
@@ -140,7 +135,7 @@ class Branching:
 
     __slots__ = ("param", "branches", "_by_value")
 
-    def __init__(self, param: Any, branches: Sequence[Tuple[int, Any, Dict[str, Any]]]) -> None:
+    def __init__(self, param: "Param", branches: Sequence[Tuple[int, Any, Dict[str, Any]]]) -> None:
         self.param = param
         self.branches = sorted(branches, key=lambda b: b[0])
         self._by_value = {value_key(param.values[i]): sub for i, _, sub in self.branches}
@@ -175,13 +170,13 @@ class Branching:
         return "Branching(%r, when=%r)" % (self.param, [key for _, key, _ in self.branches])
 
 
-def spec_tree(tree: Mapping[str, Any]) -> Dict[str, Any]:
+def spec_tree(tree: Tree) -> Dict[str, Any]:
     """A parameter tree back in W&B's shape (with ``when`` for branching parameters)."""
     return {key: {"parameters": spec_tree(node)} if isinstance(node, dict) else node.spec()
             for key, node in tree.items()}
 
 
-def has_branches(tree: Mapping[str, Any]) -> bool:
+def has_branches(tree: Tree) -> bool:
     """Whether a parameter tree uses ``when`` anywhere."""
     for node in tree.values():
         if isinstance(node, Branching) or (isinstance(node, dict) and has_branches(node)):
@@ -218,8 +213,8 @@ def config_path(spec_path: Sequence[Any]) -> Tuple[str, ...]:
     return tuple(out)
 
 
-def leaves(tree: Mapping[str, Any], conditions: Tuple[Tuple[Any, Any], ...] = (),
-           spec_prefix: Tuple[Any, ...] = ("parameters",)) -> Iterator[Tuple[Any, Tuple[Tuple[Any, Any], ...], tuple]]:
+def leaves(tree: Tree, conditions: Conditions = (),
+           spec_prefix: Tuple[Any, ...] = ("parameters",)) -> Iterator[Tuple["Param", Conditions, tuple]]:
     """Every parameter of a tree in tree order, with the conditions under which it is active.
 
     Yields ``(param, conditions, spec_path)``: ``conditions`` is a tuple of
@@ -242,7 +237,7 @@ def leaves(tree: Mapping[str, Any], conditions: Tuple[Tuple[Any, Any], ...] = ()
             yield node, conditions, here
 
 
-def display_params(tree: Mapping[str, Any]) -> List[Any]:
+def display_params(tree: Tree) -> List["Param"]:
     """One parameter per config path, in tree order: the columns of a table of runs."""
     seen = set()
     out = []
@@ -253,7 +248,7 @@ def display_params(tree: Mapping[str, Any]) -> List[Any]:
     return out
 
 
-def condition_text(conditions: Sequence[Tuple[Any, Any]]) -> str:
+def condition_text(conditions: Conditions) -> str:
     """``"when opt = adam"`` for a leaf's conditions ("" when it is always active)."""
     if not conditions:
         return ""
@@ -304,6 +299,10 @@ def _match_key(values: Sequence[Any], key: Any) -> Optional[int]:
 def parse_when(checker: Any, path: tuple, spec: Dict[str, Any], method: str) -> Optional[Branching]:
     """Validate a parameter written with ``when`` (called by the config checker).
 
+    ``checker`` is :mod:`.sweepconfig`'s checker object, which calls this
+    (typed ``Any``: its class is private to that module, and naming it here
+    would import a private name).
+
     The parent is checked as any parameter; then each branch: its key must
     name one of the parent's values, and its body is a mapping of
     parameters.  Problems go to ``checker.error`` with their key path.
@@ -351,7 +350,7 @@ def parse_when(checker: Any, path: tuple, spec: Dict[str, Any], method: str) -> 
     return Branching(param, branches)
 
 
-def check_tree(tree: Mapping[str, Any]) -> List[Tuple[tuple, str]]:
+def check_tree(tree: Tree) -> List[Tuple[tuple, str]]:
     """Parameters that could land in one run's config at the same place: ``[(spec_path, message)]``.
 
     Two parameters may share a config path only if they sit in different
@@ -384,7 +383,7 @@ def check_tree(tree: Mapping[str, Any]) -> List[Tuple[tuple, str]]:
     return problems
 
 
-def _exclusive(a: Sequence[Tuple[Any, Any]], b: Sequence[Tuple[Any, Any]]) -> bool:
+def _exclusive(a: Conditions, b: Conditions) -> bool:
     """Whether two sets of conditions can never hold together (one parent, two different values)."""
     for pa, va in a:
         for pb, vb in b:
@@ -393,7 +392,7 @@ def _exclusive(a: Sequence[Tuple[Any, Any]], b: Sequence[Tuple[Any, Any]]) -> bo
     return False
 
 
-def after_parse(checker: Any, cfg: Any) -> None:
+def after_parse(checker: Any, cfg: "SweepConfig") -> None:  # checker: as for parse_when
     """The checker's last step for a config that uses ``when``: overlapping names, and the extension label."""
     if not has_branches(cfg.parameters):
         return
@@ -407,23 +406,23 @@ def after_parse(checker: Any, cfg: Any) -> None:
 
 
 #: The grid's list of one parameter's values, duplicates collapsed (:func:`.grid.axis_values`).
-AxisValues = Callable[[Any], List[Any]]
+AxisValues = Callable[["Param"], List[Any]]
 
 
-def grid_points(tree: Mapping[str, Any], axis_values: AxisValues) -> Iterator[Point]:
+def grid_points(tree: Tree, axis_values: AxisValues) -> Iterator[Point]:
     """Every valid combination in grid order, as ``[(Param, value)]`` (constants included).
 
     ``axis_values`` gives one parameter's grid values (the grid passes its own).
     """
     cache: Dict[int, List[Any]] = {}
 
-    def axis(param: Any) -> List[Any]:
+    def axis(param: "Param") -> List[Any]:
         values = cache.get(id(param))
         if values is None:
             values = cache[id(param)] = axis_values(param)
         return values
 
-    def level(tree: Mapping[str, Any]) -> Iterator[Point]:
+    def level(tree: Tree) -> Iterator[Point]:
         entries = []
         for name in sorted(tree):
             node = tree[name]
@@ -457,7 +456,7 @@ def _product(entries: Sequence[Any], i: int) -> Iterator[Point]:
             yield head + tail
 
 
-def grid_size(tree: Mapping[str, Any], axis_values: AxisValues) -> int:
+def grid_size(tree: Tree, axis_values: AxisValues) -> int:
     """How many valid combinations the grid has."""
     n = 1
     for node in tree.values():
@@ -474,7 +473,7 @@ def grid_size(tree: Mapping[str, Any], axis_values: AxisValues) -> int:
     return n
 
 
-def point_config(sweep: Any, point: Point) -> Dict[str, Any]:
+def point_config(sweep: "SweepConfig", point: Point) -> Dict[str, Any]:
     """The run config of a point: its values nested at their paths, in tree order."""
     return sweep.nest({param.path: value for param, value in point})
 
@@ -491,14 +490,14 @@ class _Matcher:
         self.widened = widened
         self.cache: Dict[int, Any] = {}
 
-    def run_key(self, tree: Mapping[str, Any], config: Any) -> Optional[frozenset]:
+    def run_key(self, tree: Tree, config: Mapping[str, Any]) -> Optional[frozenset]:
         """The key of the point a run's config stands for, or ``None`` if it lacks an active value."""
         pairs: List[Tuple[Tuple[str, ...], Any]] = []
         if not self._level(tree, config, pairs):
             return None
         return frozenset(pairs)
 
-    def _level(self, tree: Mapping[str, Any], config: Any, pairs: list) -> bool:
+    def _level(self, tree: Tree, config: Mapping[str, Any], pairs: list) -> bool:
         for name in sorted(tree):
             node = tree[name]
             if isinstance(node, dict):
@@ -518,7 +517,7 @@ class _Matcher:
                     return False
         return True
 
-    def _match(self, param: Any, value: Any) -> Any:
+    def _match(self, param: "Param", value: Any) -> Any:
         """The grid key of the grid value a run's value stands for (rule 4 of :mod:`.grid`)."""
         entry = self.cache.get(id(param))
         if entry is None:
@@ -541,7 +540,7 @@ class _Matcher:
         return key
 
 
-def grid_next(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0, axis_values: AxisValues,
+def grid_next(sweep: "SweepConfig", runs: Sequence["Run"], *, retry_failed: int = 0, axis_values: AxisValues,
               widened: Callable[..., Any]) -> Optional[Dict[str, Any]]:
     """The config of the first grid point no run has taken, or ``None`` when every one is taken.
 
@@ -572,12 +571,12 @@ def grid_next(sweep: Any, runs: Sequence[Any], *, retry_failed: int = 0, axis_va
     return None
 
 
-def sample(sweep: Any, rng: Any) -> Dict[str, Any]:
+def sample(sweep: "SweepConfig", rng: "random.Random") -> Dict[str, Any]:
     """A random run config: each level's parameters in tree order, a branch only after its value is drawn."""
     draw = distributions.sample
     point: Point = []
 
-    def walk(tree: Mapping[str, Any]) -> None:
+    def walk(tree: Tree) -> None:
         for name in sorted(tree):
             node = tree[name]
             if isinstance(node, dict):
@@ -593,338 +592,3 @@ def sample(sweep: Any, rng: Any) -> Dict[str, Any]:
 
     walk(sweep.parameters)
     return point_config(sweep, point)
-
-
-# -------------------------------------------------------------------------------------------- bayes
-
-
-class _Encoding:
-    """The unit-cube view of (part of) a conditional space that the Gaussian process works in.
-
-    With an ``arm`` (``{id(branching Param): value}``, one value for every
-    branching parameter the arm reaches), the dimensions are the parameters
-    active in that arm, the branching ones excluded (the arm fixes them), and
-    a run outside the arm encodes to ``None``.  Without one (``arm=None``,
-    the fallback for spaces with too many arms), the dimensions are every
-    parameter of every branch, branching ones as categories, and a dimension
-    a run did not have sits at the middle of its range.
-    """
-
-    def __init__(self, sweep: Any, axis_factory: Any, arm: Optional[Dict[int, Any]] = None) -> None:
-        self.sweep = sweep
-        self.arm = arm
-        params: List[Any] = []
-
-        def collect(tree: Mapping[str, Any]) -> None:
-            for name in sorted(tree):
-                node = tree[name]
-                if isinstance(node, dict):
-                    collect(node)
-                elif isinstance(node, Branching):
-                    if arm is None:
-                        params.append(node.param)
-                        for _, _, sub in node.branches:
-                            collect(sub)
-                    else:
-                        sub = node.branch(arm[id(node.param)])
-                        if sub is not None:
-                            collect(sub)
-                elif node.distribution != "constant":
-                    params.append(node)
-
-        collect(sweep.parameters)
-        self.axes = [axis_factory(p) for p in params]
-        self.index = {id(p): j for j, p in enumerate(params)}
-        self.neutral = [axis.dim.snap(0.5) for axis in self.axes]
-
-    @property
-    def dims(self) -> List[Any]:
-        return [axis.dim for axis in self.axes]
-
-    def encode(self, config: Any, bad: List[str]) -> Optional[List[float]]:
-        """A run's config as a unit point: ``None`` if an active value is missing or the run is in
-        another arm; values the space does not allow go to ``bad``."""
-        u = list(self.neutral)
-        arm = self.arm
-
-        def walk(tree: Mapping[str, Any]) -> bool:
-            for name in sorted(tree):
-                node = tree[name]
-                if isinstance(node, dict):
-                    if not walk(node):
-                        return False
-                    continue
-                param = node.param if isinstance(node, Branching) else node
-                if param.distribution == "constant":
-                    continue
-                value = lookup(config, param.path)
-                if value is MISSING:
-                    return False
-                if arm is not None and isinstance(node, Branching):
-                    chosen = arm[id(param)]
-                    if value_key(value) != value_key(chosen):
-                        return False
-                    value = chosen
-                else:
-                    j = self.index[id(param)]
-                    try:
-                        u[j] = self.axes[j].to_unit(value)
-                    except (TypeError, ValueError):
-                        bad.append("%s=%r" % (param.name, value))
-                        continue
-                if isinstance(node, Branching):
-                    sub = node.branch(value)
-                    if sub is not None and not walk(sub):
-                        return False
-            return True
-
-        return u if walk(self.sweep.parameters) else None
-
-    def decode(self, u: Sequence[float]) -> Point:
-        """The point a unit vector stands for, in tree order, following the branches it (or the arm) chooses."""
-        point: Point = []
-
-        def walk(tree: Mapping[str, Any]) -> None:
-            for name in sorted(tree):
-                node = tree[name]
-                if isinstance(node, dict):
-                    walk(node)
-                    continue
-                param = node.param if isinstance(node, Branching) else node
-                if param.distribution == "constant":
-                    value = param.value
-                elif self.arm is not None and isinstance(node, Branching):
-                    value = self.arm[id(param)]
-                else:
-                    j = self.index[id(param)]
-                    value = self.axes[j].from_unit(u[j])
-                point.append((param, value))
-                if isinstance(node, Branching):
-                    sub = node.branch(value)
-                    if sub is not None:
-                        walk(sub)
-
-        walk(self.sweep.parameters)
-        return point
-
-    def canonical(self, point: Point) -> List[float]:
-        """The unit point of a decoded point: its active coordinates, the middle elsewhere."""
-        u = list(self.neutral)
-        for param, value in point:
-            j = self.index.get(id(param))
-            if j is not None:
-                u[j] = self.axes[j].to_unit(value)
-        return u
-
-
-def _key(u: Sequence[float]) -> Tuple[float, ...]:
-    return tuple(round(x, 12) for x in u)
-
-
-#: How many times the model is asked again when its proposal repeats a run's active values.
-_RETRIES = 3
-#: Beyond this many arms (combinations of branch choices) bayes falls back to one flat GP.
-_MAX_ARMS = 64
-
-
-def arms(tree: Mapping[str, Any], cap: int = _MAX_ARMS) -> Optional[List[Point]]:
-    """Every combination of branch choices, as ``[(branching Param, value)]`` in tree order.
-
-    A tree without ``when`` has one arm, ``[]``.  ``None`` when there are more than ``cap``.
-
-    >>> from .sweepconfig import parse_config
-    >>> cfg = parse_config({"method": "random", "parameters": {
-    ...     "a": {"values": [1, 2], "when": {2: {"b": {"values": ["x", "y"], "when": {"y": {"c": {"value": 0}}}}}}}}})
-    >>> [[(p.name, v) for p, v in arm] for arm in arms(cfg.parameters)]
-    [[('a', 1)], [('a', 2), ('b', 'x')], [('a', 2), ('b', 'y')]]
-    """
-    class TooMany(Exception):
-        pass
-
-    def level(tree: Mapping[str, Any]) -> List[Point]:
-        result: List[Point] = [[]]
-        for name in sorted(tree):
-            node = tree[name]
-            if isinstance(node, dict):
-                options = level(node)
-            elif isinstance(node, Branching):
-                options = []
-                seen = set()
-                for value in node.param.values:
-                    if value_key(value) in seen:
-                        continue
-                    seen.add(value_key(value))
-                    sub = node.branch(value)
-                    for rest in (level(sub) if sub is not None else [[]]):
-                        options.append([(node.param, value)] + rest)
-            else:
-                continue
-            result = [a + b for a in result for b in options]
-            if len(result) > cap:
-                raise TooMany
-        return result
-
-    try:
-        return level(tree)
-    except TooMany:
-        return None
-
-
-def _arm_key(arm: Point) -> tuple:
-    return tuple((id(p), value_key(v)) for p, v in arm)
-
-
-def _run_arm(tree: Mapping[str, Any], config: Any) -> Optional[tuple]:
-    """The key of the arm a run's config is in, or ``None`` (a branching value missing or unknown)."""
-    key: List[Tuple[int, Any]] = []
-
-    def walk(tree: Mapping[str, Any]) -> bool:
-        for name in sorted(tree):
-            node = tree[name]
-            if isinstance(node, dict):
-                if not walk(node):
-                    return False
-            elif isinstance(node, Branching):
-                value = lookup(config, node.param.path)
-                if value is MISSING:
-                    return False
-                k = value_key(value)
-                if all(value_key(v) != k for v in node.param.values):
-                    return False
-                key.append((id(node.param), k))
-                sub = node.branch(value)
-                if sub is not None and not walk(sub):
-                    return False
-        return True
-
-    return tuple(key) if walk(tree) else None
-
-
-#: The share of runs that count as "good" when arms are compared (at least one run).
-_GOOD = 0.25
-
-
-def _pick_arm(candidates: List[tuple], losses: Dict[tuple, List[float]], busy: Dict[tuple, int],
-              rng: Any) -> tuple:
-    """The arm to search next, by Thompson sampling on each arm's chance of a good run.
-
-    A run is *good* when its loss is among the best quarter of all runs.  An
-    arm with ``g`` good runs out of ``n`` (pending runs count as not good, so
-    parallel agents spread out) has a Beta(g + 1, n - g + 1) belief about its
-    chance of giving a good run; one draw from each belief, and the highest
-    draw wins.  An arm never tried draws from Beta(1, 1), so it gets tried; an
-    arm whose one run was poor is not written off (Beta(1, 2) still often
-    wins against an arm with a modest record); an arm that keeps giving good
-    runs wins most of the time.  This is how TPE weighs a categorical
-    parameter (good against bad), made a bandit.
-    """
-    every = sorted(y for k in candidates for y in losses.get(k, ()) if math.isfinite(y))
-    cut = every[max(0, int(math.ceil(_GOOD * len(every))) - 1)] if every else None
-    best_key, best_draw = candidates[0], -1.0
-    for k in candidates:
-        ys = losses.get(k, ())
-        good = sum(1 for y in ys if cut is not None and y <= cut)
-        n = len(ys) + busy.get(k, 0)
-        draw = rng.betavariate(good + 1, n - good + 1)
-        if draw > best_draw:
-            best_key, best_draw = k, draw
-    return best_key
-
-
-def bayes_next(sweep: Any, runs: Sequence[Any], rng: Any, *, axis_factory: Any, observations: Any,
-               suggest: Any, max_observations: int) -> Dict[str, Any]:
-    """The next config of a bayes sweep over a conditional space (see the module docstring).
-
-    Two steps.  First the *arm* (the combination of branch choices) is
-    picked by :func:`_pick_arm`.  Then a GP over that arm's parameters, fitted
-    to that arm's runs, proposes the values: every dimension it sees is
-    active in every run it sees, so no run is ever asked what its unused
-    parameters were.  The GP machinery is passed in (``axis_factory`` maps a
-    Param to an object with ``dim``, ``to_unit`` and ``from_unit``;
-    ``observations`` and ``suggest`` are the plain bayes sweep's).
-    """
-    done, ys, flying = observations(sweep, runs)
-    tree = sweep.parameters
-    every = arms(tree)
-    if every is None:
-        return _bayes_flat(sweep, done, ys, flying, rng, axis_factory, suggest, max_observations)
-    by_key = {_arm_key(arm): arm for arm in every}
-    order = [_arm_key(arm) for arm in every]
-    losses: Dict[tuple, List[float]] = {}
-    busy: Dict[tuple, int] = {}
-    for run, value in zip(done, ys):
-        key = _run_arm(tree, run.config)
-        if key in by_key:
-            losses.setdefault(key, []).append(value)
-    for run in flying:
-        key = _run_arm(tree, run.config)
-        if key in by_key:
-            busy[key] = busy.get(key, 0) + 1
-    candidates = list(order)
-    while candidates:
-        key = _pick_arm(candidates, losses, busy, rng)
-        config = _propose_in_arm(sweep, done, ys, flying, by_key[key], rng, axis_factory, suggest,
-                                 max_observations)
-        if config is not None:
-            return config
-        candidates.remove(key)  # every point of this arm is taken
-    return sample(sweep, rng)
-
-
-def _propose_in_arm(sweep: Any, done: Sequence[Any], ys: Sequence[float], flying: Sequence[Any], arm: Point,
-                    rng: Any, axis_factory: Any, suggest: Any, max_observations: int) -> Optional[Dict[str, Any]]:
-    """A new config in ``arm`` from the GP of its runs, or ``None`` if the arm has no untaken point left."""
-    enc = _Encoding(sweep, axis_factory, {id(p): v for p, v in arm})
-    X, y, pending = _encoded(enc, done, ys, flying)
-    taken = {_key(u) for u in X + pending}
-    for _ in range(_RETRIES + 1):
-        point = enc.decode(suggest(enc.dims, X, y, rng, pending=pending, max_observations=max_observations))
-        canon = enc.canonical(point)
-        if _key(canon) not in taken:
-            return point_config(sweep, point)
-        if not enc.dims:
-            return None
-        pending = pending + [canon]
-    return None
-
-
-def _encoded(enc: _Encoding, done: Sequence[Any], ys: Sequence[float],
-             flying: Sequence[Any]) -> Tuple[List[List[float]], List[float], List[List[float]]]:
-    X: List[List[float]] = []
-    y: List[float] = []
-    bad: List[str] = []
-    for run, value in zip(done, ys):
-        del bad[:]
-        u = enc.encode(run.config, bad)
-        if bad:
-            _warn_bad(run, bad)
-        elif u is not None:
-            X.append(u)
-            y.append(value)
-    pending = []
-    for run in flying:
-        del bad[:]
-        u = enc.encode(run.config, bad)
-        if u is not None and not bad:
-            pending.append(u)
-    return X, y, pending
-
-
-def _bayes_flat(sweep: Any, done: Sequence[Any], ys: Sequence[float], flying: Sequence[Any], rng: Any,
-                axis_factory: Any, suggest: Any, max_observations: int) -> Dict[str, Any]:
-    """More arms than :data:`_MAX_ARMS`: one GP over every branch's dimensions (inactive ones at the middle)."""
-    enc = _Encoding(sweep, axis_factory)
-    X, y, pending = _encoded(enc, done, ys, flying)
-    taken = {_key(u) for u in X + pending}
-    for _ in range(_RETRIES + 1):
-        point = enc.decode(suggest(enc.dims, X, y, rng, pending=pending, max_observations=max_observations))
-        canon = enc.canonical(point)
-        if _key(canon) not in taken:
-            return point_config(sweep, point)
-        pending = pending + [canon]
-    return sample(sweep, rng)
-
-
-def _warn_bad(run: Any, bad: Sequence[str]) -> None:
-    warnings.warn("bayes: run %s has %s, which the sweep's parameters do not allow; the run is left out of the "
-                  "model" % (run.id, ", ".join(bad)), MinisweepWarning, stacklevel=6)

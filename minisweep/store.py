@@ -411,21 +411,22 @@ class SweepStore:
         write_atomic(os.path.join(self.path, "state.json"), doc_bytes(
             {"format": FORMAT, "kind": "minisweep.state", "state": state, "at": self._clock()}))
 
-    def update_config(self, config: Dict[str, Any], check: Callable[[List[Run]], None], *,
+    def update_config(self, change: Callable[[Dict[str, Any], List[Run]], Dict[str, Any]], *,
                       lease_seconds: float = 30.0) -> None:
-        """Replace the sweep's config (``sweep.json``, atomically), if ``check(runs)`` raises nothing.
+        """Replace the sweep's config (``sweep.json``, atomically) with ``change(config, runs)``.
 
-        ``check`` sees every run and is called under the claim lock, so no run
-        is claimed between the check and the write (see :mod:`.update` for
-        what a check allows).  Every store object, in any agent, picks the
-        new config up at its next :meth:`claim`, under the same lock, so a
-        claim never mixes two configs.
+        ``change`` is given the config as stored and every run, and returns
+        the new config or raises to refuse (see :mod:`.update` for what is
+        allowed).  It is called under the claim lock, with the file read
+        under it too, so no run is claimed and no other update lands between
+        the check and the write: two updates at once are applied one after
+        the other, each checked against the config the other left.  Every
+        store object, in any agent, picks the new config up at its next
+        :meth:`claim`, under the same lock, so a claim never mixes two configs.
 
         Raises:
-            whatever ``check`` raises; StoreError: the file cannot be written.
+            whatever ``change`` raises; StoreError: the file cannot be read or written.
         """
-        if not isinstance(config, dict):
-            raise TypeError("config must be a dict, got %s" % type(config).__name__)
         self._check_open()
         doc_path = os.path.join(self.path, "sweep.json")
         with self._claim_mutex:
@@ -434,11 +435,13 @@ class SweepStore:
                 with self._mutex:
                     self._refresh()
                     runs = self._replay.snapshot(shown=False)
-                check(runs)
                 try:
                     doc = json.loads(read_file(doc_path).decode("utf-8"))
                 except (OSError, ValueError, UnicodeDecodeError) as exc:
                     raise StoreError("cannot read %s: %s" % (doc_path, exc), path=doc_path) from exc
+                config = change(decode_value(doc["config"]), runs)
+                if not isinstance(config, dict):
+                    raise TypeError("config must be a dict, got %s" % type(config).__name__)
                 doc["config"] = encode_value(config)
                 doc["updated_at"] = self._clock()
                 write_atomic(doc_path, doc_bytes(doc))

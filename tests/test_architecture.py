@@ -30,7 +30,7 @@ PACKAGE = Path(minisweep.__file__).resolve().parent
 
 #: The search layer (STYLE.md item 2): functions of (parsed space, run history, rng).
 SEARCH_MODULES = ("grid", "distributions", "values", "bayes", "gp", "hyperband", "search",
-                  "conditional", "startpoints", "priorruns")
+                  "conditional", "conditionalbayes", "startpoints", "priorruns")
 #: What a search module must not import: file and clock owners, and the modules that use them.
 FORBIDDEN_IN_SEARCH = ("store", "reader", "runner", "os", "time", "threading")
 
@@ -177,7 +177,7 @@ LAYERS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("foundations", ("errors", "_compat", "runs", "values", "ids", "formatting")),
     ("search parts", ("distributions", "hyperband", "conditional", "startpoints", "priorruns", "update", "gp")),
     ("config", ("yamlreader", "reader", "sweepconfig")),
-    ("search", ("grid", "bayes", "search")),
+    ("search", ("grid", "conditionalbayes", "bayes", "search")),
     ("store", ("sharedfs", "lock", "jsonvalues", "journal", "replay", "store")),
     ("in the run", ("runvalues", "session", "outputmetrics", "tensorboard", "macros", "bundle",
                     "wandb._install", "command")),

@@ -12,7 +12,7 @@ import random
 import unittest
 
 from minisweep import ConfigError, next_config, parse_config
-from minisweep.conditional import arms
+from minisweep.conditionalbayes import arms
 from minisweep.grid import size
 from minisweep.runs import Run
 

@@ -3,11 +3,14 @@
 import concurrent.futures
 import json
 import re
+import threading
 import unittest
+from unittest import mock
 
 import minisweep
 from minisweep import ConfigError, parse_config
 from minisweep.api import resume, update
+from minisweep.store import SweepStore
 from minisweep.update import refusals
 
 from tests.support import CommandLineTest, TempDirTest
@@ -114,6 +117,35 @@ class UpdateResumeTest(TempDirTest):
         sid = self.sweep(GRID, prior_runs=[old])
         update(sid, changed(GRID, run_cap=5), dir=self.dir)
         self.assertEqual(len(self.load(sid).config.prior_runs), 1)
+
+
+class ConcurrentUpdateTest(TempDirTest):
+    def test_an_update_is_checked_against_the_config_another_update_just_wrote(self):
+        # Two people update at once. The second one's file was written from the sweep as it was (values
+        # [1, 2]); by the time it lands, the first has added 3, which a run may hold by then. It must be
+        # checked against the config the first left, and refused for removing 3, not checked against the
+        # config it started from and allowed to drop 3 silently.
+        sid = self.sweep(GRID)
+        self.agent(sid, lambda c: c.a, count=1)
+        first = changed(GRID, parameters_update={"a": {"values": [1, 2, 3]}})
+        second = changed(GRID, parameters_update={"a": {"values": [1, 2, 4]}})
+        real = SweepStore.update_config
+        raced = []
+
+        def first_lands_meanwhile(store, *args, **kwargs):
+            if not raced:  # the second update has opened the store and parsed its config: now the first lands
+                raced.append(True)
+                worker = threading.Thread(target=update, args=(sid, first), kwargs={"dir": self.dir})
+                worker.start()
+                worker.join()
+            return real(store, *args, **kwargs)
+
+        with mock.patch.object(SweepStore, "update_config", first_lands_meanwhile):
+            with self.assertRaises(ConfigError) as caught:
+                update(sid, second, dir=self.dir)
+        self.assertIn("parameters.a.values", str(caught.exception))
+        self.assertIn("3 removed", str(caught.exception))
+        self.assertEqual(self.load(sid).config.raw["parameters"]["a"]["values"], [1, 2, 3])
 
 
 class RunningAgentTest(TempDirTest):
