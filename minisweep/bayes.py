@@ -41,6 +41,15 @@ Categories are one-hot encoded: two different categories are always the
 same distance apart (W&B's ordinal encoding makes "adam" closer to "sgd"
 than to "rmsprop" for no reason).
 
+Why one module of some 850 lines: it is all of Bayesian search but the GP's
+algebra (:mod:`gp`), and a reader follows one suggestion from top to bottom:
+the unit cube and its dimensions, the candidates and the acquisition, their
+refinement, :func:`suggest`, then (:class:`Axis`, :func:`observations`,
+:func:`propose`) how a sweep's parameters and runs become that cube's
+points.  Split, each half would only make sense with the other open; search
+over a conditional space, which builds on this module, is
+:mod:`conditionalbayes`.
+
 >>> import random
 >>> dims = [Dim("real"), Dim("int", 4), Dim("cat", 3)]
 >>> X = [[0.1, 0.125, 0.5], [0.9, 0.875, 0.1666], [0.5, 0.375, 0.8333]]

@@ -39,8 +39,8 @@ makes a standalone run that lives in memory only, so a training script also
 runs on its own.
 
 The run's config and summary themselves (locked sweep keys, ``define_metric`` aggregates) are in
-:mod:`.runvalues`.  What stays here is one concept, the run in progress, and it is longer than this
-package's other modules (about 700 lines) for a reason: :class:`ActiveRun` carries W&B's whole ``Run``
+:mod:`.runvalues`.  Why one module of some 700 lines: what stays here is one concept, the run in
+progress, and :class:`ActiveRun` carries W&B's whole ``Run``
 surface, because real scripts and integrations (Lightning, Transformers, Keras) call dozens of its
 methods, most of which do nothing offline but must exist, and the rules of ``log`` (steps, commits,
 summaries) must stay next to the thread-bound "current run" that ``init()``, ``log()`` and the agent

@@ -170,6 +170,9 @@ def impure_imports(imports: Dict[str, List[Import]]) -> List[str]:
     return bad
 
 
+#: Lines above which a module must say at its top why it is one module (issue 12: "~600").
+LONG_MODULE = 650
+
 #: The layers of docs/architecture.md, top to bottom: a module imports only from its own layer and the
 #: ones before it.  The ``wandb`` subpackage comes after all of them and is not listed module by module,
 #: except ``wandb._install`` (how ``import wandb`` is pointed at minisweep), which command mode uses.
@@ -258,6 +261,17 @@ class ImportGraphTest(unittest.TestCase):
         page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
         missing = [name for _, names in LAYERS for name in names if name and "`%s`" % name not in page]
         self.assertEqual(missing, [], "docs/architecture.md does not name: %s" % ", ".join(missing))
+
+    def test_a_long_module_says_why_it_is_one_module(self):
+        # issue 12: no module over ~600 lines without a reason written at its top
+        bad = []
+        for name, path in sorted(all_modules().items()):
+            source = path.read_text(encoding="utf-8")
+            lines = source.count("\n")
+            if lines > LONG_MODULE and "Why one module" not in (ast.get_docstring(ast.parse(source)) or ""):
+                bad.append("%s: %d lines" % (self.file(name), lines))
+        self.assertEqual(bad, [], "modules over %d lines whose docstring has no 'Why one module ...' paragraph "
+                         "(split them at a seam, or say why not):\n%s" % (LONG_MODULE, "\n".join(bad)))
 
     def file(self, name: str) -> str:
         return os.path.relpath(str(all_modules()[name]), str(PACKAGE.parent))
