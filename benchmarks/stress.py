@@ -27,7 +27,9 @@ When every agent has exited and the leases have lapsed, the sweep is read back a
 - left running: runs still ``pending`` / ``running`` after the leases lapsed (must be 0);
 - crashed: runs whose agent was killed under them (``kill``: about one per kill; ``term``: 0);
 - killed: runs recorded ``killed`` (``term``: at most one per SIGTERM);
-- orphans (``term``): programs still alive after their agent exited (must be 0).
+- orphans (``term``): programs still alive after their agent exited (must be 0);
+- hung: agents that did not exit within ``HUNG_SECONDS`` of a SIGTERM, or by the round's deadline,
+  and were killed (must be 0).
 
 Throughput (finished runs per second) is printed as a ratio to one agent doing the same sweep
 without faults, measured in the same run. ``--fsync-delay`` adds that many seconds to every fsync in
@@ -95,6 +97,9 @@ print("loss=%s" % (int(p) * 0.001))
 """
 
 FAULTS = ("kill", "stop", "term", "skew", "retry")
+#: How long an agent may take to exit after a SIGTERM before it counts as hung (and is killed); the whole
+#: round may take ten times this (plus ten times its points' work). A hang then fails the round with ``hung: N`` instead of never ending.
+HUNG_SECONDS = 60.0
 
 
 def _spawn(script: str, sweep_id: str, store: str, env: Dict[str, str], cli: bool = False) -> subprocess.Popen:
@@ -165,10 +170,17 @@ def run_stress(procs: int, points: int, kills: int, lease: float, fsync_delay: f
         start = time.perf_counter()
         alive: List[subprocess.Popen] = [_spawn(script, sweep_id, store, e, cli) for e in envs]
         born = {p.pid: time.monotonic() for p in alive}
-        done = 0
+        done = hung = 0
+        deadline = time.monotonic() + HUNG_SECONDS * 10 + 10 * points * max(work, 0.01)
         while True:
             alive = [p for p in alive if p.poll() is None]
             if not alive:
+                break
+            if time.monotonic() > deadline:  # agents that never exit: kill them and say so
+                for p in alive:
+                    p.kill()
+                    p.wait()
+                hung += len(alive)
                 break
             if done < kills and fault in ("kill", "stop", "term"):
                 time.sleep(rng.uniform(0.05, 0.3))
@@ -186,7 +198,12 @@ def run_stress(procs: int, points: int, kills: int, lease: float, fsync_delay: f
                     done += 1
                     continue
                 os.kill(victim.pid, signal.SIGKILL if fault == "kill" else signal.SIGTERM)
-                victim.wait()
+                try:
+                    victim.wait(timeout=HUNG_SECONDS)
+                except subprocess.TimeoutExpired:  # it ignored the SIGTERM: a failure to report, not to wait on
+                    victim.kill()
+                    victim.wait()
+                    hung += 1
                 done += 1
                 alive.append(_spawn(script, sweep_id, store, env, cli))
                 born[alive[-1].pid] = time.monotonic()
@@ -216,6 +233,7 @@ def run_stress(procs: int, points: int, kills: int, lease: float, fsync_delay: f
             "unfinished": points - sum(1 for states in per_point.values() if "finished" in states),
             "left_running": counts.get("running", 0) + counts.get("pending", 0),
             "orphans": len(orphans),
+            "hung": hung,
             "kills": done,
             "state": result.state,
             "seconds": elapsed,
@@ -227,7 +245,7 @@ def run_stress(procs: int, points: int, kills: int, lease: float, fsync_delay: f
 def problems(fault: str, stats: Dict[str, Any]) -> List[str]:
     """What went wrong in a round, by the rules of its fault kind (an empty list: nothing)."""
     bad = []
-    for key in ("twice_finished", "lost", "left_running", "orphans"):
+    for key in ("twice_finished", "lost", "left_running", "orphans", "hung"):
         if stats[key]:
             bad.append("%s: %d" % (key, stats[key]))
     if fault == "retry":
@@ -271,7 +289,7 @@ def main() -> None:
         args.points, args.procs, args.lease, args.fsync_delay, args.work))
     print("%-16s %10s" % ("", "1 agent") + "".join(" %10s" % fault for fault, _ in rounds))
     for key in ("kills", "runs", "completed", "crashed", "killed", "failed", "duplicates", "twice_finished",
-                "lost", "unfinished", "left_running", "orphans"):
+                "lost", "unfinished", "left_running", "orphans", "hung"):
         print("%-16s %10s" % ("faults" if key == "kills" else key, one[key])
               + "".join(" %10s" % stats[key] for _, stats in rounds))
     rate1 = one["completed"] / one["seconds"]
