@@ -50,7 +50,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import distributions
 from .conditional import Branching, leaves
-from .values import MISSING, lookup, value_key
+from .values import MISSING, as_written, lookup, value_key
 
 __all__ = ["EXTENSION", "KEY", "parse_starting_points", "next_start"]
 
@@ -62,42 +62,34 @@ EXTENSION = "starting points ('starting_points')"
 _UNBOUNDED = ("normal", "q_normal", "log_normal", "q_log_normal")
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    return repr(value)
-
-
 def _allowed(param: Any, value: Any, method: str) -> Optional[str]:
     """Why ``value`` is not one ``param`` can take (``None`` when it is)."""
     d = param.distribution
     if d == "constant":
         return None if value_key(value) == value_key(param.value) else "%s is constant %s" % (
-            param.name, _fmt(param.value))
+            param.name, as_written(param.value))
     if d in ("categorical", "categorical_w_probabilities"):
         keys = [value_key(v) for v in param.values]
         if value_key(value) not in keys:
-            return "%s is not one of the values of %s (%s)" % (_fmt(value), param.name,
-                                                               ", ".join(_fmt(v) for v in param.values))
+            return "%s is not one of the values of %s (%s)" % (as_written(value), param.name,
+                                                               ", ".join(as_written(v) for v in param.values))
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return "expected a finite number for %s, got %s" % (param.name, _fmt(value))
+        return "expected a finite number for %s, got %s" % (param.name, as_written(value))
     if method == "grid":
         if all(value_key(value) != value_key(v) for v in distributions.grid_values(param)):
-            return "%s is not a point of the grid of %s" % (_fmt(value), param.name)
+            return "%s is not a point of the grid of %s" % (as_written(value), param.name)
         return None
     if d == "int_uniform" and not float(value).is_integer():
-        return "%s takes integers, got %s" % (param.name, _fmt(value))
+        return "%s takes integers, got %s" % (param.name, as_written(value))
     if d in _UNBOUNDED:
         if d.endswith("log_normal") and value <= 0:
-            return "%s is log-normal: it takes numbers above 0, got %s" % (param.name, _fmt(value))
+            return "%s is log-normal: it takes numbers above 0, got %s" % (param.name, as_written(value))
         return None
     lo, hi = distributions.ppf(param, 0.0), distributions.ppf(param, 1.0)
     slack = 1e-9 * max(1.0, abs(lo), abs(hi))
     if not lo - slack <= value <= hi + slack:
-        return "%s is outside the range of %s (%s .. %s)" % (_fmt(value), param.name, _fmt(lo), _fmt(hi))
+        return "%s is outside the range of %s (%s .. %s)" % (as_written(value), param.name, as_written(lo), as_written(hi))
     return None
 
 
@@ -105,7 +97,7 @@ def _check_point(checker: Any, path: tuple, point: Any, tree: Mapping[str, Any],
     """Report what is wrong with one starting point; its full config (constants added) when nothing is."""
     if not isinstance(point, dict) or not point:
         checker.error(path, "expected a mapping from parameter names to values, e.g. {lr: 0.01}, got %s"
-                      % ("an empty mapping" if isinstance(point, dict) else _fmt(point)))
+                      % ("an empty mapping" if isinstance(point, dict) else as_written(point)))
         return None
     before = len(checker.problems)
     full: Dict[Tuple[str, ...], Any] = {}
@@ -166,7 +158,7 @@ def parse_starting_points(checker: Any, raw: Any, cfg: Any) -> List[Dict[str, An
     path = (KEY,)
     if not isinstance(raw, list) or not raw:
         checker.error(path, "expected a list of run configs, e.g. [{lr: 0.01, optimizer: adam}], got %s"
-                      % ("an empty list" if isinstance(raw, list) else _fmt(raw)))
+                      % ("an empty list" if isinstance(raw, list) else as_written(raw)))
         return []
     out = []
     for i, point in enumerate(raw):

@@ -51,6 +51,7 @@ from .errors import ConfigError, MinisweepWarning, Problem
 from .hyperband import Hyperband, bands
 from .reader import kind_of as _kind
 from .reader import read_config_with_positions
+from .values import as_written
 
 __all__ = [
     "SweepConfig",
@@ -298,15 +299,6 @@ def _number_from_text(text: str) -> Any:
     return float(text)  # too long an int is beyond any float: inf, refused as not finite
 
 
-def _fmt(value: Any) -> str:
-    """A value as the user wrote it, for messages."""
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    return repr(value)
-
-
 def near_miss(word: str, choices: Any) -> Optional[str]:
     """The closest of ``choices`` to ``word``, or ``None`` if none is close.
 
@@ -370,11 +362,11 @@ class _Checker:
         num = self._peek_number(value)
         if num is None:
             want = "an integer" if integer else "a number"
-            self.error(path, "expected %s, got %s %s" % (want, _kind(value), _fmt(value)))
+            self.error(path, "expected %s, got %s %s" % (want, _kind(value), as_written(value)))
             return None
         value = num
         if isinstance(value, float) and not math.isfinite(value):
-            self.error(path, "expected a finite number, got %s" % _fmt(value))
+            self.error(path, "expected a finite number, got %s" % as_written(value))
             return None
         if isinstance(value, int) and abs(value) > _MAX_FLOAT:  # float arithmetic would overflow
             self.error(path, "expected a number between -%g and %g, got an integer beyond that"
@@ -383,7 +375,7 @@ class _Checker:
         if integer:
             if isinstance(value, float):
                 if not value.is_integer():
-                    self.error(path, "expected an integer, got %s" % _fmt(value))
+                    self.error(path, "expected an integer, got %s" % as_written(value))
                     return None
                 value = int(value)
         return value
@@ -392,7 +384,7 @@ class _Checker:
         """An int_uniform bound: W&B's schema types it ``integer``, so ``1.0`` is refused too."""
         if isinstance(self._peek_number(value), float) and self._peek_number(value).is_integer():
             self.error(path, "int_uniform needs integer bounds, got %s (write %d, or use uniform)"
-                       % (_fmt(self._peek_number(value)), int(self._peek_number(value))))
+                       % (as_written(self._peek_number(value)), int(self._peek_number(value))))
             return None
         return self.number(path, value, integer=True)
 
@@ -406,7 +398,7 @@ class _Checker:
         cfg.raw = raw
         for key in raw:
             if not isinstance(key, str):
-                self.error((key,), "top-level keys must be strings, got %s %s" % (_kind(key), _fmt(key)))
+                self.error((key,), "top-level keys must be strings, got %s %s" % (_kind(key), as_written(key)))
             elif key not in _TOP_LEVEL:
                 hint = near_miss(key, _TOP_LEVEL[:13])
                 self.warn((key,), "unknown top-level key, ignored%s" % (
@@ -440,7 +432,7 @@ class _Checker:
         if "run_cap" in raw:
             cap = self.number(("run_cap",), raw["run_cap"], integer=True)
             if cap is not None and cap <= 0:
-                self.error(("run_cap",), "must be a positive integer, got %s" % _fmt(raw["run_cap"]))
+                self.error(("run_cap",), "must be a positive integer, got %s" % as_written(raw["run_cap"]))
             elif cap is not None:
                 cfg.run_cap = int(cap)
         if "command" in raw:
@@ -492,7 +484,7 @@ class _Checker:
         elif method not in METHODS:
             hint = near_miss(str(method), METHODS)
             self.error(("method",), "%s is not one of grid, random, bayes%s" % (
-                _fmt(method), "; did you mean '%s'?" % hint if hint else ""))
+                as_written(method), "; did you mean '%s'?" % hint if hint else ""))
         else:
             cfg.method = method
 
@@ -520,7 +512,7 @@ class _Checker:
         if goal not in ("minimize", "maximize"):
             hint = near_miss(str(goal), ("minimize", "maximize"))
             self.warn(("metric", "goal"), "%s is not minimize or maximize; minimising%s" % (
-                _fmt(goal), " (did you mean '%s'?)" % hint if hint else ""))
+                as_written(goal), " (did you mean '%s'?)" % hint if hint else ""))
             goal = "minimize"
         target = None
         if "target" in raw and raw["target"] is not None:
@@ -528,14 +520,14 @@ class _Checker:
             ok = ok and target is not None
         impute = raw.get("impute", "worst")
         if impute not in _IMPUTE:
-            self.warn(("metric", "impute"), "%s is not one of worst, best, latest; using worst" % _fmt(impute))
+            self.warn(("metric", "impute"), "%s is not one of worst, best, latest; using worst" % as_written(impute))
             impute = "worst"
         iwr = raw.get("impute_while_running", "false")
         if iwr is False:
             iwr = "false"
         if iwr not in _IMPUTE + ("false",):
             self.warn(("metric", "impute_while_running"),
-                      "%s is not one of worst, best, latest, false; using false" % _fmt(iwr))
+                      "%s is not one of worst, best, latest, false; using false" % as_written(iwr))
             iwr = "false"
         if not ok:
             return None
@@ -549,7 +541,7 @@ class _Checker:
         kind = raw.get("type")
         if kind != "hyperband":
             self.error(path + ("type",), "%s: the only early_terminate type is hyperband"
-                       % ("missing" if kind is None else _fmt(kind)))
+                       % ("missing" if kind is None else as_written(kind)))
             return None
         for key in raw:
             if key not in _HYPERBAND_KEYS:
@@ -561,33 +553,33 @@ class _Checker:
         if "min_iter" in raw:
             hb.min_iter = self.number(path + ("min_iter",), raw["min_iter"], integer=True)
             if hb.min_iter is not None and hb.min_iter < 1:
-                self.error(path + ("min_iter",), "must be at least 1, got %s" % _fmt(raw["min_iter"]))
+                self.error(path + ("min_iter",), "must be at least 1, got %s" % as_written(raw["min_iter"]))
         if "max_iter" in raw:
             hb.max_iter = self.number(path + ("max_iter",), raw["max_iter"], integer=True)
             if hb.max_iter is not None and hb.max_iter < 1:
-                self.error(path + ("max_iter",), "must be at least 1, got %s" % _fmt(raw["max_iter"]))
+                self.error(path + ("max_iter",), "must be at least 1, got %s" % as_written(raw["max_iter"]))
         if "s" in raw:
             hb.s = self.number(path + ("s",), raw["s"])
             if hb.s is not None and hb.s < 0:
-                self.error(path + ("s",), "must not be negative, got %s" % _fmt(raw["s"]))
+                self.error(path + ("s",), "must not be negative, got %s" % as_written(raw["s"]))
         if "eta" in raw:
             eta = self.number(path + ("eta",), raw["eta"])
             if eta is not None and eta <= 1:
-                self.error(path + ("eta",), "must be greater than 1, got %s" % _fmt(raw["eta"]))
+                self.error(path + ("eta",), "must be greater than 1, got %s" % as_written(raw["eta"]))
             elif eta is not None:
                 hb.eta = eta
         if "strict" in raw:
             if isinstance(raw["strict"], bool):
                 hb.strict = raw["strict"]
             else:
-                self.error(path + ("strict",), "expected true or false, got %s" % _fmt(raw["strict"]))
+                self.error(path + ("strict",), "expected true or false, got %s" % as_written(raw["strict"]))
         if "min_iter" not in raw and not ("max_iter" in raw and "s" in raw):
             self.error(path, "hyperband needs min_iter, or max_iter and s "
                        "(e.g. {type: hyperband, min_iter: 3, eta: 3})")
         elif hb.max_iter is not None and hb.s is not None and hb.eta > 1:
             if not bands(hb):
                 self.error(path, "max_iter %s divided by eta %s is below 1, so hyperband has no band to stop at; "
-                           "raise max_iter or s, or lower eta" % (_fmt(hb.max_iter), _fmt(hb.eta)))
+                           "raise max_iter or s, or lower eta" % (as_written(hb.max_iter), as_written(hb.eta)))
         return hb
 
     # -- parameters --------------------------------------------------------------------------
@@ -600,7 +592,7 @@ class _Checker:
         for name, spec in raw.items():
             here = path + (name,)
             if not isinstance(name, str):
-                self.error(here, "parameter names must be strings, got %s %s" % (_kind(name), _fmt(name)))
+                self.error(here, "parameter names must be strings, got %s %s" % (_kind(name), as_written(name)))
                 continue
             if not _NAME_RE.match(name):
                 self.warn(here, "parameter name %r is not a plain identifier (letters, digits, _ . -); "
@@ -613,7 +605,7 @@ class _Checker:
     def _parameter(self, path: tuple, spec: Any, method: str) -> Any:
         if not isinstance(spec, dict):
             self.error(path, "expected a mapping such as {value: %s} or {values: [...]}, got %s %s"
-                       % (_fmt(spec), _kind(spec), _fmt(spec)))
+                       % (as_written(spec), _kind(spec), as_written(spec)))
             return None
         if "parameters" in spec:
             others = [k for k in spec if k != "parameters"]
@@ -631,7 +623,7 @@ class _Checker:
         elif not isinstance(dist, str) or dist not in DISTRIBUTIONS:
             hint = near_miss(str(dist), DISTRIBUTIONS)
             self.error(path + ("distribution",), "unknown distribution %s%s" % (
-                _fmt(dist), "; did you mean '%s'?" % hint if hint else
+                as_written(dist), "; did you mean '%s'?" % hint if hint else
                 " (known: %s)" % ", ".join(DISTRIBUTIONS)))
             return None
         keys = DISTRIBUTIONS[dist]
@@ -724,7 +716,7 @@ class _Checker:
             values = v["values"]
             if not isinstance(values, list):
                 self.error(path + ("values",), "expected a list, got %s %s; for a single value write "
-                           "value: %s" % (_kind(values), _fmt(values), _fmt(values)))
+                           "value: %s" % (_kind(values), as_written(values), as_written(values)))
             elif not values:
                 self.error(path + ("values",), "expected at least one value, got an empty list")
             if dist == "categorical_w_probabilities" and isinstance(values, list):
@@ -753,23 +745,23 @@ class _Checker:
             if lo is not None and hi is not None:
                 v["min"], v["max"] = lo, hi
                 if not lo < hi:
-                    self.error(path, "min %s is not less than max %s" % (_fmt(lo), _fmt(hi)))
+                    self.error(path, "min %s is not less than max %s" % (as_written(lo), as_written(hi)))
         elif "min" in v:  # the uniform family
             lo = self.number(path + ("min",), v["min"])
             hi = self.number(path + ("max",), v["max"])
             if lo is not None and hi is not None:
                 v["min"], v["max"] = lo, hi
                 if not lo < hi:
-                    self.error(path, "min %s is not less than max %s" % (_fmt(lo), _fmt(hi)))
+                    self.error(path, "min %s is not less than max %s" % (as_written(lo), as_written(hi)))
                 elif dist.endswith("_values") and lo <= 0:
                     self.error(path + ("min",), "%s needs min > 0 (it samples on a log scale), got %s"
-                               % (dist, _fmt(lo)))
+                               % (dist, as_written(lo)))
                 elif dist in DEPRECATED:  # bounds are exponents: e**710 is beyond the largest float
                     key, bound = ("min", -lo) if dist == "inv_log_uniform" else ("max", hi)
                     if bound > _MAX_EXPONENT:
                         self.error(path + (key,), "%s %s is a natural-log exponent, and e**%s is beyond the "
                                    "largest float; write distribution: %s with the values themselves"
-                                   % (key, _fmt(v[key]), _fmt(bound), DEPRECATED[dist]))
+                                   % (key, as_written(v[key]), as_written(bound), DEPRECATED[dist]))
         else:  # normal family and beta family
             for key in ("mu", "sigma", "a", "b"):
                 if key in v:
@@ -777,15 +769,15 @@ class _Checker:
                     if num is not None:
                         v[key] = num
                         if key == "sigma" and num < 0:
-                            self.error(path + (key,), "sigma must not be negative, got %s" % _fmt(num))
+                            self.error(path + (key,), "sigma must not be negative, got %s" % as_written(num))
                         if key in ("a", "b") and num <= 0:
-                            self.error(path + (key,), "beta needs %s > 0, got %s" % (key, _fmt(num)))
+                            self.error(path + (key,), "beta needs %s > 0, got %s" % (key, as_written(num)))
         if "q" in v:
             q = self.number(path + ("q",), v["q"])
             if q is not None:
                 v["q"] = q
                 if q <= 0:
-                    self.error(path + ("q",), "q must be greater than 0, got %s" % _fmt(q))
+                    self.error(path + ("q",), "q must be greater than 0, got %s" % as_written(q))
         if len(self.problems) > before:
             return None
         return Param(conditional.config_path(path), dist, **v)
@@ -828,5 +820,5 @@ class _Checker:
                % (p.distribution, vlo, vhi, instead, vlo, vhi))
         if 0 < lo < 1 and 0 < hi <= 1:
             msg += " (or, if %s and %s are the values you meant, min: %s and max: %s)" % (
-                _fmt(lo), _fmt(hi), _fmt(lo), _fmt(hi))
+                as_written(lo), as_written(hi), as_written(lo), as_written(hi))
         self.warn(path + ("distribution",), msg)

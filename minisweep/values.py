@@ -23,7 +23,7 @@ agent's re-check of a proposal:
 import math
 from typing import Any, Dict, Sequence
 
-__all__ = ["value_key", "grid_key", "lookup", "MISSING"]
+__all__ = ["value_key", "grid_key", "lookup", "MISSING", "as_written"]
 
 
 class _Missing:
@@ -93,3 +93,16 @@ def lookup(config: Dict[str, Any], path: Sequence[str]) -> Any:
             return MISSING
         node = node[key]
     return node
+
+
+def as_written(value: Any) -> str:
+    """A value as the user wrote it in a config, for messages: strings quoted, YAML's true/false/null.
+
+    >>> as_written("adam"), as_written(True), as_written(None), as_written(0.5)
+    ("'adam'", 'true', 'null', '0.5')
+    """
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return repr(value)
