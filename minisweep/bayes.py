@@ -349,18 +349,23 @@ def _screen(acq: _Acquisition, cands: List[Point], keep: int) -> List[Tuple[floa
     """The ``keep`` candidates with the highest log EI, best first, then the rest by an upper bound.
 
     The posterior variance costs a triangular solve, the mean only a dot
-    product.  EI grows with the variance, and the variance never exceeds
-    the prior's, so EI at the prior variance is an upper bound: candidates
-    are scored exactly in decreasing order of that bound, stopping once the
-    bound cannot beat the ``keep``-th best exact score.  Same answer, often
-    a fraction of the solves.
+    product.  EI grows with the variance, and conditioning on more
+    observations never raises the variance, so the variance given only the
+    nearest observation, ``s^2 - k_i^2 / (s^2 + noise)`` with ``k_i`` the
+    largest covariance, bounds it from above, and EI at that variance bounds
+    EI: candidates are scored exactly in decreasing order of that bound,
+    stopping once the bound cannot beat the ``keep``-th best exact score.
+    Same answer, a fraction of the solves (the prior variance, the bound
+    this replaced, let most candidates through).
     """
     gp, best = acq.gp, acq.best
     signal = gp.hyper.signal
+    diag = signal + gp.hyper.noise
     ks = [gp.covariances(acq.enc.encode(c)) for c in cands]
     bounds = []
     for i, k in enumerate(ks):
-        bounds.append((log_expected_improvement(gp.mean_from(k), signal, best), i))
+        near = max(k) if k else 0.0
+        bounds.append((log_expected_improvement(gp.mean_from(k), signal - near * near / diag, best), i))
     bounds.sort(key=lambda t: (-t[0], t[1]))
     exact: List[Tuple[float, int, Point]] = []
     rest: List[Tuple[float, int, Point]] = []

@@ -8,6 +8,7 @@ import unittest
 from unittest import mock
 
 from minisweep import bayes
+from minisweep import gp as gp_module
 from minisweep.bayes import Dim, suggest
 
 
@@ -259,6 +260,51 @@ class BoundedWorkTest(unittest.TestCase):
             self.fail("5,000 categories: more than 3x the work of 20 (%r vs %d)" % (exc.args[0], width))
         self.assertLessEqual(big_evaluations, 3 * evaluations)
         self.assertLess(evaluations, 2000)
+
+
+class ScreenTest(unittest.TestCase):
+    """Screening candidates by an upper bound on log EI picks what scoring every one exactly picks."""
+
+    def setUp(self):
+        rng = random.Random(3)
+        self.dims = [Dim("real"), Dim("real"), Dim("real")]
+        X = [[rng.random() for _ in range(3)] for _ in range(40)]
+        y = [sum((v - 0.4) ** 2 for v in x) + 0.3 * math.sin(9 * x[0]) for x in X]
+        enc = bayes._Encoder(self.dims)
+        hyper = gp_module.Hyper((30.0, 4.0, 1.0), 1.0, 1e-6)
+        self.gp = gp_module.GaussianProcess([enc.encode(x) for x in X], y, hyper)
+        self.acq = bayes._Acquisition(self.gp, enc, min(y))
+        # Candidates near the observations (where the bound matters) and far from them.
+        self.cands = [[min(1.0, max(0.0, v + rng.gauss(0, 0.02))) for v in x] for x in X] + \
+                     [[rng.random() for _ in range(3)] for _ in range(60)]
+
+    def exact(self, c):
+        mean, var = self.gp.predict(c)
+        return gp_module.log_expected_improvement(mean, var, self.acq.best)
+
+    def test_the_screened_best_are_the_exact_best(self):
+        keep = 7
+        screened = bayes._screen(self.acq, self.cands, keep)
+        truth = sorted(range(len(self.cands)), key=lambda i: (-self.exact(self.cands[i]), i))[:keep]
+        self.assertEqual([i for _, i, _ in screened[:keep]], truth)
+        for value, i, _ in screened[:keep]:
+            self.assertAlmostEqual(value, self.exact(self.cands[i]), places=9)
+        # Every candidate left unscored carries a bound at least its exact value.
+        for bound, i, _ in screened[keep:]:
+            self.assertGreaterEqual(bound + 1e-9, self.exact(self.cands[i]))
+
+    def test_most_candidates_need_no_triangular_solve(self):
+        solves = []
+        real = gp_module.GaussianProcess.variance_from
+
+        def counting(gp, k):
+            solves.append(1)
+            return real(gp, k)
+
+        with mock.patch.object(gp_module.GaussianProcess, "variance_from", counting):
+            bayes._screen(self.acq, self.cands, 7)
+        # The prior variance as the bound (before issue 16) solved for all 100 of these.
+        self.assertLess(len(solves), len(self.cands) // 2)
 
 
 class QualityTest(unittest.TestCase):
