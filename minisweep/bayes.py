@@ -105,6 +105,7 @@ _N_SWAP = 3                 # best points whose categories are all swapped in as
 _MENU = 24                  # at most this many tried categories per categorical are scored (the best runs')
 _LENGTH = 0.5               # median of the length-scale prior of a real or int parameter
 _CAT_LENGTH = 1.5           # ... of a categorical one (two categories are at distance 1)
+_KNOWN = 0.25              # a point whose posterior variance is below this many noise variances is known
 _WARP = 1.0                 # log-warp offset, as a multiple of the median gap to the best
 
 
@@ -622,12 +623,16 @@ def suggest(
             x, fx, _ = _polish(dims, acq, x, fx, steps, _DISCRETE_EVALS, menus)
         results.append((fx, n_start, x))
     results.sort(key=lambda t: (-t[0], t[1]))
-    for fx, _, x in results:
-        if _key(x) not in seen_keys:
-            return x
-    for v, i, c in scored:
-        if _key(c) not in seen_keys:
-            return c
+    # A point the GP already knows to within a quarter of the noise variance
+    # (four repeats of one run would tell as much) is not worth a run: EI
+    # can still favour it, by a hair, when the model is sure of everything
+    # else, and then the search re-runs its best point for ever (Branin,
+    # 30 trials: 10 runs at one corner).  Take the best candidate worth a run.
+    known = _KNOWN * hyper.noise
+    for check in (True, False):
+        for x in [x for _, _, x in results] + [c for _, _, c in scored]:
+            if _key(x) not in seen_keys and not (check and gp.predict(enc.encode(x))[1] < known):
+                return x
     # Every candidate was taken: fall back to a spread point (it may repeat
     # only when the whole discrete space has been tried).
     return _spread_point(dims, taken, rng)
