@@ -88,14 +88,14 @@ Point = List[float]
 # suggestion with 100 observations and 5 parameters at a few hundredths of
 # a second in pure Python (benchmarks/bayes_cost.py).
 _FIT_OBSERVATIONS = 20      # hyper-parameters are fitted on at most this many points
-_REFIT_OBSERVATIONS = 0     # ... then refined, warm-started, on at most this many (0: not refined).
-                            # 40, over seeds 0-19 (issue 16): Hartmann-6 @100/@200 4x better (18/20
-                            # seeds), mixed 2.7x; but Levy-10 @100 1.17x worse (9/20 seeds better),
-                            # Branin @50 1.8x by the median (0.89x geometric mean), ~+0.03 s per
-                            # suggestion. Off until Levy-10 keeps up.
+_REFIT_OBSERVATIONS = 30    # ... then refined, warm-started, on at most this many (0: not refined)
 _REFIT_ITER = 8             # BFGS iterations of that refinement
-_N_GLOBAL = 96              # quasi-random candidates
+_N_GLOBAL = 96              # quasi-random candidates: at least this many,
+_N_GLOBAL_PER_DIM = 64      # ... this many per parameter (six dimensions need more than two),
+_N_GLOBAL_MAX = 512         # ... and at most this many
 _N_LOCAL = 48               # perturbations of the best observations
+_LOCAL_EVERY = 2            # every second suggestion is a local round: candidates near the best runs only
+_LOCAL_FROM = 10            # ... once this many runs have finished
 _N_POLISH = 3               # best candidates refined by gradient ascent
 _ASCENT_STEPS = 15          # BFGS iterations of the gradient ascent per start
 _DISCRETE_EVALS = 20        # acquisition evaluations of the int/cat coordinate pass per start
@@ -579,12 +579,22 @@ def suggest(
     lengths = list(hyper.lengths)
 
     # Candidates: quasi-random ones, and perturbations of the best points.
-    cands = [_snap(dims, p) for p in halton(_N_GLOBAL, d, rng)]
+    # A local round has only the perturbations, twice as many and closer.
+    # EI weighs a small sure gain near the best run against a long shot
+    # anywhere the GP has not looked; in five or more dimensions there is
+    # always such a place (a cube has 2^d corners), and without local rounds
+    # the search stopped improving after ~100 runs (Hartmann-6: the runs
+    # after the 100th landed almost all in the flat region far from every
+    # minimum).  Every _LOCAL_EVERY-th suggestion asks only "where near the
+    # best runs is EI highest?"; the others search everywhere, as before.
+    local = len(obs) >= _LOCAL_FROM and len(obs) % _LOCAL_EVERY == _LOCAL_EVERY - 1
+    n_global = min(_N_GLOBAL_MAX, max(_N_GLOBAL, _N_GLOBAL_PER_DIM * d))
+    cands = [] if local else [_snap(dims, p) for p in halton(n_global, d, rng)]
     order = sorted(range(len(Xo)), key=lambda i: (yo[i], i))
     tops = [Xo[i] for i in order[: min(5, len(order))]]
-    for t in range(_N_LOCAL):
+    for t in range(2 * _N_LOCAL if local else _N_LOCAL):
         base = tops[t % len(tops)] if t % 4 else tops[0]
-        scale = 0.25 if t % 2 else 0.05
+        scale = (0.1 if t % 2 else 0.02) if local else (0.25 if t % 2 else 0.05)
         c = []
         for j, dim in enumerate(dims):
             if dim.kind == "cat":
