@@ -22,23 +22,26 @@ One suggestion is:
    better).  Fit the GP's length scales -- one per
    parameter (ARD), so an irrelevant parameter stops mattering -- plus
    signal and noise variance, on at most 20 observations (the best ones and
-   an even spread of the rest); optionally (``_REFIT_OBSERVATIONS``) refine
-   that fit, warm-started, on more of them in a few iterations.
+   an even spread of the rest), then refine that fit, warm-started, on up
+   to 30 of them in a few iterations.
 3. Condition the GP on up to ``max_observations`` observations, plus the
    *pending* points at the GP's own mean ("kriging believer"): the model then
    believes it already knows those points, so parallel agents spread out.
 4. Maximise ``log EI``: score quasi-random (Halton) candidates and
    perturbations of the best points, then polish the winners by gradient
    ascent over the real parameters and a coordinate pass over the int/cat
-   ones.
-5. Return the best point not already observed or pending.
+   ones.  Every second suggestion is a *local round*: perturbations of the
+   best points only, so a sure small gain near the best is weighed against
+   other small gains, not against a long shot in an unexplored corner.
+5. Return the best point not already observed or pending, and not already
+   known to the GP to within a quarter of the noise variance.
 
 Every parameter lives in the unit cube.  ``Dim("real")`` is continuous in
 [0, 1]; ``Dim("int", n)`` has ``n`` ordered levels at ``(k + 0.5) / n``;
 ``Dim("cat", n)`` has ``n`` unordered levels.  Integers are snapped to their
 level inside the search, so the GP only ever sees values a run can take.
-Categories are one-hot encoded: two different categories are always the
-same distance apart (W&B's ordinal encoding makes "adam" closer to "sgd"
+A category is one label coordinate: two different categories are always the
+same distance apart, whatever their number (W&B's ordinal encoding makes "adam" closer to "sgd"
 than to "rmsprop" for no reason).
 
 Why one module of some 850 lines: it is all of Bayesian search but the GP's
