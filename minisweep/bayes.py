@@ -40,9 +40,9 @@ Every parameter lives in the unit cube.  ``Dim("real")`` is continuous in
 [0, 1]; ``Dim("int", n)`` has ``n`` ordered levels at ``(k + 0.5) / n``;
 ``Dim("cat", n)`` has ``n`` unordered levels.  Integers are snapped to their
 level inside the search, so the GP only ever sees values a run can take.
-A category is one label coordinate: two different categories are always the
-same distance apart, whatever their number (W&B's ordinal encoding makes "adam" closer to "sgd"
-than to "rmsprop" for no reason).
+A category is one label coordinate: two different categories are always
+the same distance apart, whatever their number (W&B's ordinal encoding
+makes "adam" closer to "sgd" than to "rmsprop" for no reason).
 
 Why one module of some 850 lines: it is all of Bayesian search but the GP's
 algebra (:mod:`gp`), and a reader follows one suggestion from top to bottom:
