@@ -317,9 +317,9 @@ class QualityTest(unittest.TestCase):
         self.assertLess(ours, 0.1 * rnd)
 
     def test_does_not_rerun_a_point_it_already_knows(self):
-        # Without the rule (bayes._KNOWN = 0), seed 1 spends 12 of its 30 runs at
+        # Without the rule (bayes._KNOWN = 0), seed 2 spends 12 of its 30 runs at
         # one corner, (10, 3), a local minimum on the edge, each a hair from the
-        # last, and ends at regret 1.55.  A few runs within 1e-3 of another are
+        # last, and ends at regret 1.5.  A few runs within 1e-3 of another are
         # fine: they are the last steps towards the minimum.
         dims = [Dim("real"), Dim("real")]
         for seed in range(4):
