@@ -186,6 +186,35 @@ class FitTest(unittest.TestCase):
             numeric = (objective(up)[0] - objective(down)[0]) / 2e-6
             self.assertAlmostEqual(grad[i], numeric, delta=1e-5 * (1.0 + abs(numeric)))
 
+    def test_objective_gradient_with_six_parameters_matches_finite_differences(self):
+        # From six parameters on the length-scale prior changes shape (issue 16); its gradient too.
+        rng = random.Random(4)
+        X = [[rng.random() for _ in range(5)] + [float(rng.randrange(3))] for _ in range(15)]
+        y = [math.sin(4.0 * x[0]) + x[1] - x[3] + 0.3 * x[5] for x in X]
+        objective = gp._Objective(X, y, [False] * 5 + [True], gp._NOISE_FLOOR, [math.log(0.5)] * 5 + [math.log(1.5)])
+        theta = [0.2, -0.5, 1.0, 2.5, -1.5, 0.4, 0.1, math.log(1e-2)]
+        _, grad = objective(theta)
+        for i in range(len(theta)):
+            up, down = list(theta), list(theta)
+            up[i] += 1e-6
+            down[i] -= 1e-6
+            numeric = (objective(up)[0] - objective(down)[0]) / 2e-6
+            self.assertAlmostEqual(grad[i], numeric, delta=1e-5 * (1.0 + abs(numeric)))
+
+    def test_six_parameters_make_a_short_length_scale_cost_more(self):
+        # Ten-dimensional fits on few runs chose length scales of 0.05 under the log-normal prior, and
+        # the search became random search (Levy-10, issue 16); from six parameters on, a length scale a
+        # tenth of the prior's costs far more than under the log-normal prior of five or fewer.
+        def prior_cost(G, short):
+            X = [[0.0] * G, [1.0] * G]
+            objective = gp._Objective(X, [0.0, 0.0], [False] * G, gp._NOISE_FLOOR, [math.log(0.5)] * G)
+            theta = [-2.0 * math.log(0.5)] * G + [0.0, math.log(1e-3)]
+            theta_short = list(theta)
+            theta_short[0] = -2.0 * math.log(short)
+            return objective(theta_short)[0] - objective(theta)[0]
+
+        self.assertGreater(prior_cost(6, 0.05), 3.0 * prior_cost(5, 0.05))
+
     def test_fit_is_deterministic(self):
         X = [[i / 7.0, (3 * i % 8) / 7.0] for i in range(8)]
         y = [a - b for a, b in X]
