@@ -414,9 +414,9 @@ class GaussianProcess:
 # Priors, in the unit cube.  Length scales, in up to five dimensions:
 # log l ~ N(log 0.5, 1.2^2), which leaves them free between about 0.05
 # and 5.  From six dimensions on, a few dozen runs are too sparse to tell a
-# short length scale from noise, and a fit on them chose l = 0.05 in ten
-# dimensions, where the GP then knew nothing between runs and the search
-# was random search (Levy-10 @100: 8.6).  There the prior is the shape of
+# short length scale from noise: on Levy-10 a fit on them chose length
+# scales of 0.1-0.2 where random runs lie about 1.3 apart, so the GP knew
+# nothing between runs and the search was random search (@100: 8.6).  There the prior is the shape of
 # Optuna's GP prior: with w = 1/l^2, a penalty rate * (w / w0 + w0 / w)
 # that grows linearly in w, so a length scale much shorter than the data
 # support costs in proportion (w0 from the prior length: 1 for a real

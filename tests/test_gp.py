@@ -202,9 +202,9 @@ class FitTest(unittest.TestCase):
             self.assertAlmostEqual(grad[i], numeric, delta=1e-5 * (1.0 + abs(numeric)))
 
     def test_six_parameters_make_a_short_length_scale_cost_more(self):
-        # Ten-dimensional fits on few runs chose length scales of 0.05 under the log-normal prior, and
-        # the search became random search (Levy-10, issue 16); from six parameters on, a length scale a
-        # tenth of the prior's costs far more than under the log-normal prior of five or fewer.
+        # Ten-dimensional fits on few runs chose length scales of 0.1-0.2 under the log-normal prior, and
+        # the search became random search (Levy-10, issue 16); from six parameters on, a short length
+        # scale costs far more than under the log-normal prior of five or fewer.
         def prior_cost(G, short):
             X = [[0.0] * G, [1.0] * G]
             objective = gp._Objective(X, [0.0, 0.0], [False] * G, gp._NOISE_FLOOR, [math.log(0.5)] * G)
