@@ -583,14 +583,15 @@ def suggest(
     lengths = list(hyper.lengths)
 
     # Candidates: quasi-random ones, and perturbations of the best points.
-    # A local round has only the perturbations, twice as many and closer.
-    # EI weighs a small sure gain near the best run against a long shot
-    # anywhere the GP has not looked; in five or more dimensions there is
-    # always such a place (a cube has 2^d corners), and without local rounds
-    # the search stopped improving after ~100 runs (Hartmann-6, seeds 0-19:
-    # 69% of runs 101-200 landed in the flat region far from every minimum,
-    # 6% near one; with local rounds 48% and 15%).  Every _LOCAL_EVERY-th suggestion asks only "where near the
-    # best runs is EI highest?"; the others search everywhere, as before.
+    # A local round has only the perturbations, twice as many and closer. EI
+    # weighs a small sure gain near the best run against a long shot anywhere
+    # the GP has not looked; in five or more dimensions there is always such a
+    # place (a cube has 2^d corners), and without local rounds the search
+    # stopped improving after ~100 runs (Hartmann-6, seeds 0-19: 69% of runs
+    # 101-200 landed in the flat region far from every minimum, 6% near one;
+    # with local rounds 48% and 15%).  Every _LOCAL_EVERY-th suggestion asks
+    # only "where near the best runs is EI highest?"; the others search
+    # everywhere, as before.
     local = len(obs) >= _LOCAL_FROM and len(obs) % _LOCAL_EVERY == _LOCAL_EVERY - 1
     n_global = min(_N_GLOBAL_MAX, max(_N_GLOBAL, _N_GLOBAL_PER_DIM * d))
     cands = [] if local else [_snap(dims, p) for p in halton(n_global, d, rng)]

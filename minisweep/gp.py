@@ -411,22 +411,22 @@ class GaussianProcess:
 # ---------------------------------------------------------------------------
 # Hyper-parameter fitting: maximise log marginal likelihood + log prior
 
-# Priors, in the unit cube.  Length scales, in up to five dimensions:
-# log l ~ N(log 0.5, 1.2^2), which leaves them free between about 0.05
-# and 5.  From six dimensions on, a few dozen runs are too sparse to tell a
-# short length scale from noise: on Levy-10 a fit on them chose length
-# scales of 0.1-0.2 where random runs lie about 1.3 apart, so the GP knew
-# nothing between runs and the search was random search (@100: 8.6).  There the prior is the shape of
-# Optuna's GP prior: with w = 1/l^2, a penalty rate * (w / w0 + w0 / w)
-# that grows linearly in w, so a length scale much shorter than the data
-# support costs in proportion (w0 from the prior length: 1 for a real
-# parameter, a peak at l = 1).  Measured over 12-20 seeds (issue 16): the
-# gamma shape fixed Levy-10 (8.6 -> 1.1) and Hartmann-6, but in five or
+# Priors, in the unit cube.  Length scales, in up to five dimensions: log l
+# ~ N(log 0.5, 1.2^2), which leaves them free between about 0.05 and 5.
+# From six dimensions on, a few dozen runs are too sparse to tell a short
+# length scale from noise: on Levy-10 a fit on them chose length scales of
+# 0.1-0.2 where random runs lie about 1.3 apart, so the GP knew nothing
+# between runs and the search was random search (@100: 8.6).  There the
+# prior is the shape of Optuna's GP prior: with w = 1/l^2, a penalty rate *
+# (w / w0 + w0 / w) that grows linearly in w, so a length scale much shorter
+# than the data support costs in proportion (w0 from the prior length: 1 for
+# a real parameter, a peak at l = 1).  Measured over 12-20 seeds (issue 16):
+# the gamma shape fixed Levy-10 (8.6 -> 1.1) and Hartmann-6, but in five or
 # fewer dimensions it forbade the short length scales that Ackley-5's cusp,
 # Branin's end game and the small per-arm GPs of a conditional sweep need
-# (Ackley-5 @100 1.26 against 1.96; conditional optimizer @50 2e-6
-# against 4e-3).  The signal variance of standardised targets is near 1;
-# the noise is small.
+# (Ackley-5 @100 1.26 against 1.96; conditional optimizer @50 2e-6 against
+# 4e-3).  The signal variance of standardised targets is near 1; the noise
+# is small.
 _LOG_L_MEAN = math.log(0.5)
 _LOG_L_SD = 1.2
 _W_RATE = 0.1
