@@ -140,6 +140,15 @@ class LogEITest(unittest.TestCase):
 
 
 class FitTest(unittest.TestCase):
+    def assert_gradient_matches_finite_differences(self, objective, theta):
+        _, grad = objective(theta)
+        for i in range(len(theta)):
+            up, down = list(theta), list(theta)
+            up[i] += 1e-6
+            down[i] -= 1e-6
+            numeric = (objective(up)[0] - objective(down)[0]) / 2e-6
+            self.assertAlmostEqual(grad[i], numeric, delta=1e-5 * (1.0 + abs(numeric)))
+
     def test_ard_finds_irrelevant_dimension(self):
         rng = random.Random(5)
         X = [[rng.random() for _ in range(3)] for _ in range(25)]
@@ -178,13 +187,7 @@ class FitTest(unittest.TestCase):
         y = [math.sin(4.0 * x[0]) + x[1] + 0.3 * x[2] for x in X]
         objective = gp._Objective(X, y, [False, False, True], gp._NOISE_FLOOR, [0.0, math.log(0.5), math.log(1.5)])
         theta = [0.2, -0.5, 1.0, 0.1, math.log(1e-2)]
-        _, grad = objective(theta)
-        for i in range(len(theta)):
-            up, down = list(theta), list(theta)
-            up[i] += 1e-6
-            down[i] -= 1e-6
-            numeric = (objective(up)[0] - objective(down)[0]) / 2e-6
-            self.assertAlmostEqual(grad[i], numeric, delta=1e-5 * (1.0 + abs(numeric)))
+        self.assert_gradient_matches_finite_differences(objective, theta)
 
     def test_objective_gradient_with_six_parameters_matches_finite_differences(self):
         # From six parameters on the length-scale prior changes shape (issue 16); its gradient too.
@@ -193,13 +196,7 @@ class FitTest(unittest.TestCase):
         y = [math.sin(4.0 * x[0]) + x[1] - x[3] + 0.3 * x[5] for x in X]
         objective = gp._Objective(X, y, [False] * 5 + [True], gp._NOISE_FLOOR, [math.log(0.5)] * 5 + [math.log(1.5)])
         theta = [0.2, -0.5, 1.0, 2.5, -1.5, 0.4, 0.1, math.log(1e-2)]
-        _, grad = objective(theta)
-        for i in range(len(theta)):
-            up, down = list(theta), list(theta)
-            up[i] += 1e-6
-            down[i] -= 1e-6
-            numeric = (objective(up)[0] - objective(down)[0]) / 2e-6
-            self.assertAlmostEqual(grad[i], numeric, delta=1e-5 * (1.0 + abs(numeric)))
+        self.assert_gradient_matches_finite_differences(objective, theta)
 
     def test_six_parameters_make_a_short_length_scale_cost_more(self):
         # Ten-dimensional fits on few runs chose length scales of 0.1-0.2 under the log-normal prior, and
