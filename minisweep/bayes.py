@@ -45,7 +45,7 @@ A category is one label coordinate: two different categories are always
 the same distance apart, whatever their number (W&B's ordinal encoding
 makes "adam" closer to "sgd" than to "rmsprop" for no reason).
 
-Why one module of some 850 lines: it is all of Bayesian search but the GP's
+Why one module of some 900 lines: it is all of Bayesian search but the GP's
 algebra (:mod:`gp`), and a reader follows one suggestion from top to bottom:
 the unit cube and its dimensions, the candidates and the acquisition, their
 refinement, :func:`suggest`, then (:class:`Axis`, :func:`observations`,
@@ -645,10 +645,10 @@ def suggest(
     # one corner).  Take the best candidate worth a run.  (A quarter of the
     # *fitted* noise forbade the fine steps at the end of a noisy-looking
     # fit: hpo @100, 12 seeds, 3e-7 against 1e-8 without the rule.)
-    known = _KNOWN
+    candidates = [x for _, _, x in results] + [c for _, _, c in scored]
     for check in (True, False):
-        for x in [x for _, _, x in results] + [c for _, _, c in scored]:
-            if _key(x) not in seen_keys and not (check and gp.predict(enc.encode(x))[1] < known):
+        for x in candidates:
+            if _key(x) not in seen_keys and not (check and gp.predict(enc.encode(x))[1] < _KNOWN):
                 return x
     # Every candidate was taken: fall back to a spread point (it may repeat
     # only when the whole discrete space has been tried).

@@ -43,7 +43,7 @@ data never saw look the same to the GP.
 Everything is plain lists of floats; dot products use
 ``sum(map(operator.mul, a, b))`` which runs its loop in C.
 
-Why one module of some 670 lines: the kernel, its gradient, the Cholesky
+Why one module of some 700 lines: the kernel, its gradient, the Cholesky
 factor, the marginal likelihood and its optimiser, and prediction are one
 model whose pieces share the same matrices; there is no part a reader could
 use or check without the others.  What the search does with the model is in
