@@ -316,15 +316,13 @@ class GaussianProcess:
                 self._cat_total += w[c]
         self.y = list(y)
         s2 = hyper.signal
+        # Real coordinates column by column, times -2: the squared distance from
+        # a point to every training point is then |x|^2 + |X_i|^2 plus one
+        # multiply-add per coordinate over a whole column (see _r2_to).
+        self._cols2 = [[-2.0 * xs[k] for xs in self._Xs] for k in range(len(self._real))]
         K: Matrix = []
-        for i, (xi, si) in enumerate(zip(self._Xs, self._sq)):
-            r2 = [si + sj - 2.0 * sum(map(_mul, xi, xj)) for xj, sj in zip(self._Xs[:i], self._sq)]
-            if self._cats:
-                Xi = X[i]
-                for j in range(i):
-                    Xj = X[j]
-                    r2[j] += sum(wc for c, wc, _ in self._cats if Xi[c] != Xj[c])
-            row = [s2 * matern52(t) for t in r2]
+        for i, x in enumerate(X):
+            row = self._k_from_r2(self._r2_to(self._Xs[i], x, i))
             row.append(s2 + hyper.noise)
             K.append(row)
         self._L = cholesky(K)
@@ -334,20 +332,34 @@ class GaussianProcess:
         # Column i of L below the diagonal, bottom-up: for back substitution.
         self._Lcols_rev = [[self._L[k][i] for k in range(n - 1, i, -1)] for i in range(n)]
 
+    def _r2_to(self, xs: Sequence[float], x: Sequence[float], n: int) -> Vector:
+        """Scaled squared distances from a point to the first ``n`` training points.
+
+        ``x`` is the point, ``xs`` its real coordinates already scaled by 1/l.
+        """
+        sx = _dot(xs, xs) + self._cat_total
+        r2 = [sx + si for si in islice(self._sq, n)]
+        for xc, col in zip(xs, self._cols2):
+            r2 = [t + xc * v for t, v in zip(r2, col)]
+        for c, wc, holders in self._cats:
+            for i in holders.get(x[c], ()):
+                if i < n:
+                    r2[i] -= wc
+        return r2
+
     def _r2(self, x: Sequence[float]) -> Vector:
         """Scaled squared distances from ``x`` to every training point."""
         xs = [x[c] * s for c, s in zip(self._real, self._scale)]
-        sx = _dot(xs, xs) + self._cat_total
-        r2 = [sx + si - 2.0 * sum(map(_mul, xs, xi)) for xi, si in zip(self._Xs, self._sq)]
-        for c, wc, holders in self._cats:
-            for i in holders.get(x[c], ()):
-                r2[i] -= wc
-        return r2
+        return self._r2_to(xs, x, len(self._sq))
+
+    def _k_from_r2(self, r2: Sequence[float]) -> Vector:
+        """``s^2 matern52(r2)`` of a list of squared distances."""
+        s2 = self.hyper.signal
+        a = [_sqrt(5.0 * t) if t > 0.0 else 0.0 for t in r2]
+        return [s2 * (1.0 + q + q * q / 3.0) * _exp(-q) for q in a]
 
     def _kvec(self, x: Sequence[float]) -> Vector:
-        s2 = self.hyper.signal
-        a = [_sqrt(5.0 * t) if t > 0.0 else 0.0 for t in self._r2(x)]
-        return [s2 * (1.0 + q + q * q / 3.0) * _exp(-q) for q in a]
+        return self._k_from_r2(self._r2(x))
 
     def predict(self, x: Sequence[float]) -> Tuple[float, float]:
         """Posterior mean and variance of the latent function at ``x``."""
