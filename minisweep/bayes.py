@@ -111,6 +111,7 @@ _LENGTH = 0.5               # median of the length-scale prior of a real or int 
 _CAT_LENGTH = 1.5           # ... of a categorical one (two categories are at distance 1)
 _KNOWN = 2.5e-7             # a point whose posterior variance (of standardised y) is below this is known
 _WARP = 1.0                 # log-warp offset, as a multiple of the median gap to the best
+_WARP_SKEW = 0.5            # ... applied only to runs with a tail of bad values: skewness of y above this
 
 
 class Dim:
@@ -562,7 +563,13 @@ def suggest(
     used = _select(ys, max_observations)
     Xo = [obs[i][0] for i in used]
     yo = [obs[i][1] for i in used]
-    yz = _standardise(_warp(yo))
+    # The log warp is for a tail of bad runs (diverged ones, the walls of a
+    # valley): without it Rosenbrock-4 @50 is 5.6, not 3.0.  Runs that lean
+    # the other way, most of them alike and a few far better (Hartmann-6),
+    # are modelled as they are: warped, the good basin became a narrow
+    # funnel the GP could not follow (median regret of the seeds in that
+    # basin at 50 runs, 40 seeds: 5.4e-3 warped, 1.2e-3 not).
+    yz = _standardise(_warp(yo) if _skewness(yo) > _WARP_SKEW else yo)
 
     enc = _Encoder(dims)
     Xe = [enc.encode(p) for p in Xo]
@@ -653,6 +660,23 @@ def suggest(
     # Every candidate was taken: fall back to a spread point (it may repeat
     # only when the whole discrete space has been tried).
     return _spread_point(dims, taken, rng)
+
+
+def _skewness(y: Sequence[float]) -> float:
+    """The sample skewness of ``y`` (0 if all values are equal).
+
+    Positive when a few values lie far above the rest: for a loss, a tail of
+    bad runs.
+
+    >>> _skewness([1.0, 1.1, 1.2, 9.0]) > 0 > _skewness([-3.3, -0.1, 0.0, 0.0])
+    True
+    """
+    n = len(y)
+    mean = sum(y) / n
+    var = sum((v - mean) ** 2 for v in y) / n
+    if not var > 0.0:
+        return 0.0
+    return sum((v - mean) ** 3 for v in y) / n / var ** 1.5
 
 
 def _warp(y: Sequence[float]) -> List[float]:
