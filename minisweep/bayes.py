@@ -16,10 +16,12 @@ One suggestion is:
 
 1. With fewer than two finished observations there is nothing to model:
    return a space-filling point (the best-spread of a few random points).
-2. Warp ``y`` by ``log(y - min y + median gap)`` -- it keeps the order but
-   stops a few huge values (a diverged run, the walls of a valley) from
-   flattening the region near the best -- and standardise it (lower is
-   better).  Fit the GP's length scales -- one per
+2. If the runs have a tail of bad values (skewness above 0.5; always with
+   fewer than 20 runs), warp ``y``
+   by ``log(y - min y + median gap)`` -- it keeps the order but stops a few
+   huge values (a diverged run, the walls of a valley) from flattening the
+   region near the best; runs without such a tail are left as they are --
+   and standardise it (lower is better).  Fit the GP's length scales -- one per
    parameter (ARD), so an irrelevant parameter stops mattering -- plus
    signal and noise variance, on at most 20 observations (the best ones and
    an even spread of the rest), then refine that fit, warm-started, on up
@@ -112,6 +114,7 @@ _CAT_LENGTH = 1.5           # ... of a categorical one (two categories are at di
 _KNOWN = 2.5e-7             # a point whose posterior variance (of standardised y) is below this is known
 _WARP = 1.0                 # log-warp offset, as a multiple of the median gap to the best
 _WARP_SKEW = 0.5            # ... applied only to runs with a tail of bad values: skewness of y above this
+_WARP_SKEW_FROM = 20        # ... once this many runs show it (fewer: always applied)
 
 
 class Dim:
@@ -568,8 +571,11 @@ def suggest(
     # the other way, most of them alike and a few far better (Hartmann-6),
     # are modelled as they are: warped, the good basin became a narrow
     # funnel the GP could not follow (median regret of the seeds in that
-    # basin at 50 runs, 40 seeds: 5.4e-3 warped, 1.2e-3 not).
-    yz = _standardise(_warp(yo) if _skewness(yo) > _WARP_SKEW else yo)
+    # basin at 50 runs, 40 seeds: 5.4e-3 warped, 1.3e-3 not).
+    # The skewness of a handful of runs says little, so below _WARP_SKEW_FROM
+    # runs the warp always applies.
+    tail = len(yo) < _WARP_SKEW_FROM or _skewness(yo) > _WARP_SKEW
+    yz = _standardise(_warp(yo) if tail else yo)
 
     enc = _Encoder(dims)
     Xe = [enc.encode(p) for p in Xo]

@@ -340,9 +340,14 @@ class WarpTest(unittest.TestCase):
     def test_runs_leaning_towards_good_values_are_modelled_as_they_are(self):
         # Hartmann-6's shape: most runs near 0, a few far below.  The warp
         # would turn the good basin into a narrow funnel (issue 16: median
-        # regret in that basin at 50 runs, 40 seeds, 5.4e-3 warped, 1.2e-3 not).
+        # regret in that basin at 50 runs, 40 seeds, 5.4e-3 warped, 1.3e-3 not).
         y = [-0.01 * i for i in range(16)] + [-1.5, -2.2, -2.9, -3.2]
         self.assertTrue(self.is_affine(y, self.fitted_targets(y)))
+
+    def test_a_few_runs_are_always_warped(self):
+        # Twelve runs are too few to tell the shape of the objective.
+        y = [-0.01 * i for i in range(9)] + [-1.5, -2.2, -3.2]
+        self.assertFalse(self.is_affine(y, self.fitted_targets(y)))
 
 
 class QualityTest(unittest.TestCase):
