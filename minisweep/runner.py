@@ -52,9 +52,12 @@ class _Signals:
     the main thread; elsewhere this does nothing.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, exit_after: float = 60.0) -> None:
         self.saved: Dict[int, Any] = {}
         self.fired = False
+        self.exit_after = exit_after
+        self.fired_at: Optional[float] = None
+        self.cancelled = False
 
     def __enter__(self) -> "_Signals":
         if threading.current_thread() is not threading.main_thread():
@@ -66,16 +69,43 @@ class _Signals:
                     self.saved[signum] = signal.signal(signum, self._handle)
                 except (ValueError, OSError):  # pragma: no cover - not the main interpreter
                     pass
+        # The exception a signal raises lands wherever the main thread is, possibly inside
+        # a lock's bookkeeping, and a lock left held can keep the agent from ever exiting
+        # (tests/test_stress.py saw, rarely, an agent still alive 60 s after its SIGTERM).
+        # The store survives a kill at any instant, so past a deadline the process ends
+        # itself rather than hang.  The watchdog is started here, not in the handler:
+        # starting a thread takes a lock too.
+        watchdog = threading.Thread(target=self._watch, name="minisweep-signal-watchdog", daemon=True)
+        watchdog.start()
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
         if not self.fired:  # a second signal while the runs are being stopped must not cut that short
             self.fired = True
+            self.signum = signum
+            self.fired_at = time.monotonic()  # a plain assignment: no lock in a signal handler
             raise Terminated(signum)
+
+    def _watch(self) -> None:
+        while not self.cancelled:
+            time.sleep(0.5)
+            fired_at = self.fired_at
+            if fired_at is not None and not self.cancelled and time.monotonic() - fired_at > self.exit_after:
+                _exit_now(self.signum, self.exit_after)
+
+    def cancel(self) -> None:
+        """The agent has stopped and closed its store: no need to end the process."""
+        self.cancelled = True
 
     def __exit__(self, *exc: Any) -> None:
         for signum, handler in self.saved.items():
             signal.signal(signum, handler)
+
+
+def _exit_now(signum: int, after: float) -> None:
+    # os.write, not print: the stream's lock may be the one left held.
+    os.write(2, ("minisweep: the agent had not stopped %g s after signal %d; exiting\n" % (after, signum)).encode())
+    os._exit(128 + signum)
 
 
 def _lease_seconds(value: Any) -> float:
@@ -231,9 +261,10 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
                     max_consecutive_failed_runs=max_consecutive_failed_runs)
     if display is not None:
         display.metric = runner.cfg.metric
+    signals = _Signals(exit_after=grace + 30.0)
     try:
         if grace:  # command mode: the programs must not outlive the agent
-            with _Signals():
+            with signals:
                 started = runner.run()
         else:
             runner.wandb_env = workers == 1
@@ -246,6 +277,7 @@ def agent(sweep_id: str, function: Optional[Callable[..., Any]] = None, entity: 
         # lock record removed (a store writes nothing before its first claim, so there is nothing
         # to close when the agent fails before it runs); reading the runs still works after it
         store.close()
+        signals.cancel()
     if not quiet:
         print("minisweep: " + _summary(store, started), file=sys.stderr)
     return started

@@ -411,6 +411,47 @@ LEAVES_A_GRANDCHILD = textwrap.dedent("""\
     """)
 
 
+# A command-line agent whose main thread, told to stop, then blocks for ever (here on a lock it
+# already holds, as when the signal's exception left one held): the watchdog must end it.
+_STUCK_AGENT = textwrap.dedent("""
+    import os, signal, sys, threading, time
+    from minisweep.agentloop import Terminated
+    from minisweep.runner import _Signals
+    held = threading.Lock()
+    held.acquire()
+    signals = _Signals(exit_after=1.0)
+    with signals:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(30)
+        except Terminated:
+            if sys.argv[1] == "cancel":
+                signals.cancel()
+                time.sleep(2.5)
+                print("alive")
+                sys.exit(0)
+            held.acquire()
+    """)
+
+
+@unittest.skipUnless(POSIX, "signals")
+class SignalWatchdogTest(unittest.TestCase):
+    def run_stuck(self, mode):
+        return subprocess.run([sys.executable, "-c", _STUCK_AGENT, mode], env=env_with(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+
+    def test_an_agent_stuck_after_a_sigterm_still_exits(self):
+        start = time.monotonic()
+        done = self.run_stuck("hang")
+        self.assertEqual(done.returncode, 128 + signal.SIGTERM, done.stderr)
+        self.assertIn("had not stopped", done.stderr)
+        self.assertLess(time.monotonic() - start, 30)
+
+    def test_an_agent_that_stopped_is_left_alone(self):
+        done = self.run_stuck("cancel")
+        self.assertEqual((done.returncode, done.stdout.strip()), (0, "alive"), done.stderr)
+
+
 @unittest.skipUnless(POSIX, "process groups and signals")
 class ProcessLifecycleTest(CommandLineTest):
     def make_sweep(self, program, values):
