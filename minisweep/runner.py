@@ -54,9 +54,9 @@ class _Signals:
 
     def __init__(self, exit_after: float = 60.0) -> None:
         self.saved: Dict[int, Any] = {}
-        self.fired = False
         self.exit_after = exit_after
-        self.fired_at: Optional[float] = None
+        self.signum = 0
+        self.fired_at: Optional[float] = None  # when the first signal came (None: none yet)
         self.cancelled = False
 
     def __enter__(self) -> "_Signals":
@@ -80,8 +80,7 @@ class _Signals:
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if not self.fired:  # a second signal while the runs are being stopped must not cut that short
-            self.fired = True
+        if self.fired_at is None:  # a second signal while the runs are being stopped must not cut that short
             self.signum = signum
             self.fired_at = time.monotonic()  # a plain assignment: no lock in a signal handler
             raise Terminated(signum)
