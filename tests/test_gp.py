@@ -59,6 +59,23 @@ class PosteriorTest(unittest.TestCase):
         self.assertAlmostEqual(mean, 0.0, places=6)
         self.assertAlmostEqual(var, 2.0, places=6)
 
+    def test_covariances_match_the_kernel_definition(self):
+        # Squared distances are built four columns at a time, then one at a
+        # time for the rest: every count of real coordinates from 1 to 9, a
+        # categorical among them, against Matern-5/2 written out.
+        rng = random.Random(4)
+        for d in range(1, 10):
+            cat = [c == 1 for c in range(d + 1)]
+            X = [[float(rng.randrange(3)) if cat[c] else rng.random() for c in range(d + 1)] for _ in range(7)]
+            w = tuple(rng.uniform(0.5, 4.0) for _ in range(d + 1))
+            model = gp.GaussianProcess(X, [rng.random() for _ in X], gp.Hyper(w, 1.7, 1e-4), categorical=cat)
+            x = [1.0 if cat[c] else rng.random() for c in range(d + 1)]
+            for i, k in enumerate(model.covariances(x)):
+                r2 = sum(wc * ((x[c] != X[i][c]) if cat[c] else (x[c] - X[i][c]) ** 2) for c, wc in enumerate(w))
+                a = math.sqrt(5.0 * r2)
+                with self.subTest(d=d, i=i):
+                    self.assertAlmostEqual(k, 1.7 * (1.0 + a + a * a / 3.0) * math.exp(-a), places=12)
+
     def test_gradients_match_finite_differences(self):
         rng = random.Random(2)
         X = [[rng.random() for _ in range(3)] for _ in range(10)]
