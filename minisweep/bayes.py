@@ -214,8 +214,8 @@ def _radical_inverse(i: int, base: int) -> float:
     f, r = 1.0, 0.0
     while i:
         f /= base
-        i, d = divmod(i, base)
-        r += f * d
+        r += f * (i % base)
+        i //= base
     return r
 
 
