@@ -77,7 +77,8 @@ from . import distributions
 from .conditional import has_branches
 from .conditionalbayes import bayes_next
 from .errors import MinisweepWarning
-from .gp import GaussianProcess, Hyper, dlog_h, fit_hyperparameters, log_expected_improvement, log_h, minimize
+from .gp import (NOISE_FLOOR, GaussianProcess, Hyper, dlog_h, fit_hyperparameters, log_expected_improvement, log_h,
+                 minimize)
 from .runs import BROKEN_STATES, DONE_STATES, TERMINAL_STATES, Run, is_number
 from .values import MISSING, lookup, value_key
 
@@ -111,7 +112,7 @@ _N_SWAP = 3                 # best points whose categories are all swapped in as
 _MENU = 12                  # at most this many tried categories per categorical are scored (the best runs')
 _LENGTH = 0.5               # median of the length-scale prior of a real or int parameter
 _CAT_LENGTH = 1.5           # ... of a categorical one (two categories are at distance 1)
-_KNOWN = 2.5e-7             # a point whose posterior variance (of standardised y) is below this is known
+_KNOWN = 0.25 * NOISE_FLOOR  # a point whose posterior variance (of standardised y) is below this is known
 _WARP = 1.0                 # log-warp offset, as a multiple of the median gap to the best
 _WARP_SKEW = 0.5            # ... applied only to runs with a tail of bad values: skewness of y above this
 _WARP_SKEW_FROM = 20        # ... once this many runs show it (fewer: always applied)

@@ -76,6 +76,7 @@ __all__ = [
     "log_expected_improvement",
     "fit_hyperparameters",
     "minimize",
+    "NOISE_FLOOR",
 ]
 
 Vector = List[float]
@@ -452,7 +453,8 @@ _W_RATE = 0.1
 _GAMMA_FROM_DIMS = 6
 _LOG_S2_SD = 1.0
 _NOISE_RATE = 30.0
-_NOISE_FLOOR = 1e-6
+#: The smallest noise variance (of standardised y) a fit allows: the GP never believes it knows a value exactly.
+NOISE_FLOOR = 1e-6
 _BOUNDS_LOG_W = (-2.0 * math.log(20.0), -2.0 * math.log(0.01))
 _BOUNDS_LOG_S2 = (-5.0, 5.0)
 _BOUNDS_LOG_NOISE = (math.log(1e-9), math.log(1.0))
@@ -654,7 +656,7 @@ def fit_hyperparameters(
     y: Sequence[float],
     categorical: Optional[Sequence[bool]] = None,
     *,
-    noise_floor: float = _NOISE_FLOOR,
+    noise_floor: float = NOISE_FLOOR,
     max_iter: int = 40,
     starts: Sequence[Sequence[float]] = (),
     prior_lengths: Optional[Sequence[float]] = None,

@@ -185,10 +185,10 @@ class FitTest(unittest.TestCase):
         mean = sum(y) / len(y)
         sd = math.sqrt(sum((v - mean) ** 2 for v in y) / len(y))
         y = [(v - mean) / sd for v in y]
-        objective = gp._Objective(X, y, [False] * 3, gp._NOISE_FLOOR, [math.log(0.5)] * 3)
+        objective = gp._Objective(X, y, [False] * 3, gp.NOISE_FLOOR, [math.log(0.5)] * 3)
 
         def nll(h):
-            theta = [math.log(w) for w in h.inv_sq_lengths] + [math.log(h.signal), math.log(h.noise - gp._NOISE_FLOOR)]
+            theta = [math.log(w) for w in h.inv_sq_lengths] + [math.log(h.signal), math.log(h.noise - gp.NOISE_FLOOR)]
             return objective(theta)[0]
 
         small = gp.fit_hyperparameters(X[:20], y[:20])
@@ -202,7 +202,7 @@ class FitTest(unittest.TestCase):
         rng = random.Random(2)
         X = [[rng.random(), rng.random(), float(rng.randrange(3))] for _ in range(15)]
         y = [math.sin(4.0 * x[0]) + x[1] + 0.3 * x[2] for x in X]
-        objective = gp._Objective(X, y, [False, False, True], gp._NOISE_FLOOR, [0.0, math.log(0.5), math.log(1.5)])
+        objective = gp._Objective(X, y, [False, False, True], gp.NOISE_FLOOR, [0.0, math.log(0.5), math.log(1.5)])
         theta = [0.2, -0.5, 1.0, 0.1, math.log(1e-2)]
         self.assert_gradient_matches_finite_differences(objective, theta)
 
@@ -211,7 +211,7 @@ class FitTest(unittest.TestCase):
         rng = random.Random(4)
         X = [[rng.random() for _ in range(5)] + [float(rng.randrange(3))] for _ in range(15)]
         y = [math.sin(4.0 * x[0]) + x[1] - x[3] + 0.3 * x[5] for x in X]
-        objective = gp._Objective(X, y, [False] * 5 + [True], gp._NOISE_FLOOR, [math.log(0.5)] * 5 + [math.log(1.5)])
+        objective = gp._Objective(X, y, [False] * 5 + [True], gp.NOISE_FLOOR, [math.log(0.5)] * 5 + [math.log(1.5)])
         theta = [0.2, -0.5, 1.0, 2.5, -1.5, 0.4, 0.1, math.log(1e-2)]
         self.assert_gradient_matches_finite_differences(objective, theta)
 
@@ -221,7 +221,7 @@ class FitTest(unittest.TestCase):
         # scale costs far more than under the log-normal prior of five or fewer.
         def prior_cost(G, short):
             X = [[0.0] * G, [1.0] * G]
-            objective = gp._Objective(X, [0.0, 0.0], [False] * G, gp._NOISE_FLOOR, [math.log(0.5)] * G)
+            objective = gp._Objective(X, [0.0, 0.0], [False] * G, gp.NOISE_FLOOR, [math.log(0.5)] * G)
             theta = [-2.0 * math.log(0.5)] * G + [0.0, math.log(1e-3)]
             theta_short = list(theta)
             theta_short[0] = -2.0 * math.log(short)
