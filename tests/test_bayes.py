@@ -363,13 +363,28 @@ class QualityTest(unittest.TestCase):
         # Without the rule (bayes._KNOWN = 0), seed 2 spends 12 of its 30 runs at
         # one corner, (10, 3), a local minimum on the edge, each a hair from the
         # last, and ends at regret 1.5.  A few runs within 1e-3 of another are
-        # fine: they are the last steps towards the minimum.
+        # fine: they are the last steps towards the minimum (seed 0 takes six,
+        # to regret 5e-5).
         dims = [Dim("real"), Dim("real")]
         for seed in range(4):
             X, y = run(dims, branin_unit, seed, 30, "bayes")
             repeats = sum(1 for t in range(1, 30) if min(math.hypot(X[t][0] - X[j][0], X[t][1] - X[j][1]) for j in range(t)) < 1e-3)
-            self.assertLessEqual(repeats, 5, "seed %d" % seed)
+            self.assertLessEqual(repeats, 6, "seed %d" % seed)
             self.assertLess(min(y), 0.05, "seed %d" % seed)
+
+    def test_local_rounds_take_the_fine_steps_near_the_best(self):
+        # A real parameter whose best value must be found to the last digits
+        # while two discrete ones are settled.  When every round skipped the
+        # points the GP knew well, the search stopped short of those digits
+        # (seeds 0-3, 30 runs: median regret 2e-7, all four above 9e-8);
+        # local rounds may take them (1e-8 to 2e-14).
+        dims = [Dim("real"), Dim("cat", 3), Dim("int", 4)]
+
+        def f(u):
+            return (u[0] - 0.31372) ** 2 + (0.0 if dims[1].level(u[1]) == 1 else 0.3) + 0.1 * abs(dims[2].level(u[2]) - 2)
+
+        regrets = [min(run(dims, f, seed, 30, "bayes")[1]) for seed in range(4)]
+        self.assertLess(statistics.median(regrets), 5e-8, regrets)
 
 
 if __name__ == "__main__":
